@@ -1,0 +1,61 @@
+// The seam between the runtime-agnostic core and where chunks run.
+// ThreadPool implements it in-process (src/thread_pool.ts); Pool over workers.
+import type { Task } from "./types.ts";
+
+/** One unit of work handed to an executor: a task applied to several items. */
+export interface Chunk<P = unknown> {
+  /** What `Executor.prepare` made of the call's task. */
+  readonly task: P;
+  /** The inputs: each is one argument (`star` false) or an argument list (`star` true). */
+  readonly items: readonly unknown[];
+  /** Call as `fn(...item)` rather than `fn(item)`. */
+  readonly star: boolean;
+  /** Objects to transfer with the items (apply family, Pool only). */
+  readonly transfer?: Transferable[];
+  /**
+   * Report the chunk done: one value per item, and the errors of the items that
+   * failed by index. Calls after the first, or after a cancel, are ignored.
+   */
+  settle(values: unknown[], errors?: ReadonlyMap<number, unknown>): void;
+  /** Fail every item of the chunk with one error (a crashed worker). */
+  fail(error: unknown): void;
+}
+
+/** What the core offers an executor. */
+export interface ExecutorHost {
+  /** The executor has room again: hand it more queued chunks. */
+  pump(): void;
+  /** The initializer failed: fail pending and new work with `BrokenPoolError`. */
+  broken(cause: unknown): void;
+}
+
+/** Where chunks run. Every chunk given to `run` must be settled or failed. */
+export interface Executor<P = unknown> {
+  /** Turn a call's task into what `run` needs; rejects/throws `TypeError` for an unknown name. */
+  prepare(task: Task): P | Promise<P>;
+  /** Whether `run` may be called now. */
+  hasCapacity(): boolean;
+  /** Start a chunk. */
+  run(chunk: Chunk<P>): void;
+  /** A running chunk was aborted: stop it if possible and free its place (then call `host.pump()`). */
+  cancel(chunk: Chunk<P>): void;
+  /** Everything is done and no more work will come: release workers. */
+  shutdown(): Promise<void>;
+  /** Stop now. The core has already failed every chunk. */
+  terminate(): Promise<void>;
+}
+
+/** The settings an executor is built from. */
+export interface ExecutorConfig {
+  processes: number;
+  initializer?: Task;
+  initArgs: unknown[];
+  maxTasksPerChild?: number;
+  module?: string | URL;
+}
+
+/** Builds an executor for a pool. */
+export type ExecutorFactory = (
+  host: ExecutorHost,
+  config: ExecutorConfig,
+) => Executor;

@@ -1,0 +1,151 @@
+// One call of the map family (and apply, a map of one): chunks the input,
+// gathers results in input order, runs the callbacks, settles an AsyncResult.
+import { AsyncResult } from "./async_result.ts";
+import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+
+/** What a map-family call asks for, already validated. */
+export interface MapCall {
+  task: unknown;
+  /** The input, collected; or a promise of it (an AsyncIterable). */
+  input: readonly unknown[] | Promise<readonly unknown[]>;
+  star: boolean;
+  /** Settle with the first result rather than the list (apply). */
+  single: boolean;
+  chunkSize?: number;
+  signal?: AbortSignal;
+  transfer?: Transferable[];
+  callback?: (value: never) => unknown;
+  errorCallback?: (error: unknown) => unknown;
+}
+
+/** CPython's default: `ceil(n / (processes * 4))`. */
+export function defaultChunkSize(length: number, processes: number): number {
+  return Math.max(1, Math.ceil(length / (processes * 4)));
+}
+
+/** Starts a map-family call on `scheduler`; returns its result at once. */
+export function startMap<T>(scheduler: Scheduler, call: MapCall): AsyncResult<T> {
+  return new AsyncResult<T>((resolve, reject) => {
+    new MapJob(scheduler, call, resolve as (value: unknown) => void, reject);
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+class MapJob implements Job {
+  #scheduler: Scheduler;
+  #call: MapCall;
+  #resolve: (value: unknown) => void;
+  #reject: (error: unknown) => void;
+  #chunks = new Set<ScheduledChunk>();
+  #results: unknown[] = [];
+  #failed: { error: unknown } | undefined;
+  #settled = false;
+  #onAbort: (() => void) | undefined;
+
+  constructor(
+    scheduler: Scheduler,
+    call: MapCall,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#scheduler = scheduler;
+    this.#call = call;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    const { signal, task, input } = call;
+    if (signal?.aborted) this.#finish({ error: signal.reason });
+    else {
+      if (signal) {
+        this.#onAbort = () => this.cancel(signal.reason);
+        signal.addEventListener("abort", this.#onAbort, { once: true });
+      }
+      scheduler.track(this);
+    }
+    if (isThenable(task) || isThenable(input)) {
+      Promise.all([task, input]).then(
+        ([task, input]) => this.#start(task, input),
+        (error) => this.#finish({ error }),
+      );
+    } else this.#start(task, input as readonly unknown[]);
+  }
+
+  #start(task: unknown, input: readonly unknown[]): void {
+    if (this.#settled) return;
+    const { star } = this.#call;
+    const n = input.length;
+    this.#results = new Array(n);
+    if (n === 0) return this.#finish();
+    const size = this.#call.chunkSize ??
+      defaultChunkSize(n, this.#scheduler.processes);
+    for (let start = 0; start < n && !this.#settled; start += size) {
+      const items = size >= n ? input : input.slice(start, start + size);
+      this.#chunks.add(
+        this.#scheduler.submit(task, items, star, start, this.#deliver, this.#call.transfer),
+      );
+    }
+    this.#scheduler.pump();
+  }
+
+  #deliver = (
+    chunk: ScheduledChunk,
+    values: unknown[],
+    errors?: ReadonlyMap<number, unknown>,
+  ): void => this.#done(chunk, values, errors);
+
+  #done(
+    chunk: ScheduledChunk,
+    values: unknown[],
+    errors?: ReadonlyMap<number, unknown>,
+  ): void {
+    this.#chunks.delete(chunk);
+    if (this.#settled) return;
+    if (errors?.size && !this.#failed) {
+      this.#failed = { error: errors.values().next().value };
+    }
+    if (!this.#failed) {
+      const results = this.#results;
+      for (let i = 0, at = chunk.start; i < values.length; i++, at++) {
+        results[at] = values[i];
+      }
+    }
+    if (this.#chunks.size === 0) this.#finish(this.#failed);
+  }
+
+  #finish(failure?: { error: unknown }): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (this.#onAbort) {
+      this.#call.signal!.removeEventListener("abort", this.#onAbort);
+    }
+    this.#scheduler.untrack(this);
+    const { callback, errorCallback, single } = this.#call;
+    if (failure) {
+      let error = failure.error;
+      try {
+        errorCallback?.(error);
+      } catch (thrown) {
+        error = thrown;
+      }
+      return this.#reject(error);
+    }
+    const value = single ? this.#results[0] : this.#results;
+    try {
+      callback?.(value as never);
+    } catch (thrown) {
+      return this.#reject(thrown);
+    }
+    this.#resolve(value);
+  }
+
+  cancel(reason: unknown): void {
+    if (this.#settled) return;
+    for (const chunk of this.#chunks) this.#scheduler.cancel(chunk);
+    this.#chunks.clear();
+    this.#finish({ error: reason });
+  }
+
+  drain(): void {}
+}

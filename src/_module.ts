@@ -1,0 +1,46 @@
+// Finding and loading `options.module`, shared by both pools.
+
+// deno-lint-ignore no-explicit-any
+export type Fn = (...args: any[]) => unknown;
+
+interface Runtime {
+  Deno?: { cwd(): string };
+  process?: { cwd(): string };
+}
+
+function cwdUrl(): string {
+  const runtime = globalThis as Runtime;
+  const cwd = runtime.Deno?.cwd() ?? runtime.process?.cwd() ?? "/";
+  return new URL(cwd.endsWith("/") ? cwd : `${cwd}/`, "file:///").href;
+}
+
+/**
+ * The specifier to import `module` by: URLs as they are, paths (absolute, or
+ * relative to the working directory) as `file:` URLs, bare names as they are.
+ */
+export function moduleSpecifier(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^[a-z][a-z0-9+.-]+:/i.test(module)) return module;
+  if (/^\.{0,2}\//.test(module)) return new URL(module, cwdUrl()).href;
+  return module;
+}
+
+/** Imports a task module once per specifier. */
+export function loadModule(specifier: string): Promise<Record<string, unknown>> {
+  return import(specifier);
+}
+
+/** The exported function `name` of a loaded module, or a `TypeError`. */
+export function exportedFunction(
+  exports: Record<string, unknown>,
+  name: string,
+  specifier: string,
+): Fn {
+  const value = exports[name];
+  if (typeof value !== "function") {
+    throw new TypeError(
+      `Cannot run task '${name}' as the module '${specifier}' does not export a function of that name`,
+    );
+  }
+  return value as Fn;
+}

@@ -1,0 +1,96 @@
+// Reading pool and call options: defaults and validation in one place.
+import type { ExecutorConfig } from "./_executor.ts";
+import type { PoolOptions } from "./types.ts";
+import * as check from "./_validate.ts";
+
+interface Runtime {
+  navigator?: { hardwareConcurrency?: number };
+  process?: {
+    getBuiltinModule?: (id: string) => { availableParallelism?: () => number } | undefined;
+  };
+}
+
+/** The machine's logical CPU count, found without a static runtime import. */
+export function cpuCount(): number {
+  const runtime = globalThis as Runtime;
+  const count = runtime.navigator?.hardwareConcurrency ??
+    runtime.process?.getBuiltinModule?.("node:os")?.availableParallelism?.();
+  return typeof count === "number" && count >= 1 ? count : 1;
+}
+
+/** Validates the constructor's argument into an executor config. */
+export function poolConfig(options: number | PoolOptions | undefined): ExecutorConfig {
+  const action = "create pool";
+  const opts: PoolOptions = typeof options === "number" || options === undefined
+    ? { processes: options }
+    : options;
+  if (typeof opts !== "object" || opts === null) {
+    throw new TypeError(
+      `Cannot ${action} as 'options' must be a number or an object: current value is ${String(options)}`,
+    );
+  }
+  const processes = opts.processes === undefined
+    ? cpuCount()
+    : check.positiveInteger(action, "processes", opts.processes);
+  if (opts.initializer !== undefined) check.task(action, "initializer", opts.initializer);
+  if (opts.initArgs !== undefined) check.argList(action, opts.initArgs);
+  if (opts.maxTasksPerChild !== undefined) {
+    check.positiveInteger(action, "maxTasksPerChild", opts.maxTasksPerChild);
+  }
+  if (
+    opts.module !== undefined && typeof opts.module !== "string" &&
+    !(opts.module instanceof URL)
+  ) {
+    throw new TypeError(
+      `Cannot ${action} as 'module' must be a string or a URL: current value is ${String(opts.module)}`,
+    );
+  }
+  return {
+    processes,
+    initializer: opts.initializer,
+    initArgs: opts.initArgs ?? [],
+    maxTasksPerChild: opts.maxTasksPerChild,
+    module: opts.module,
+  };
+}
+
+/** Call options with every field a call may read. */
+export interface AnyCallOptions {
+  chunkSize?: number;
+  bufferSize?: number;
+  signal?: AbortSignal;
+  transfer?: Transferable[];
+  callback?: (value: never) => unknown;
+  errorCallback?: (error: unknown) => unknown;
+}
+
+/** Validates a call's options; a number stands for `chunkSize`. */
+export function callOptions(
+  action: string,
+  options: number | AnyCallOptions | undefined,
+): AnyCallOptions {
+  if (options === undefined) return {};
+  if (typeof options === "number") {
+    return { chunkSize: check.positiveInteger(action, "chunkSize", options) };
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action} as 'options' must be a number or an object: current value is ${String(options)}`,
+    );
+  }
+  if (options.chunkSize !== undefined) {
+    check.positiveInteger(action, "chunkSize", options.chunkSize);
+  }
+  if (options.bufferSize !== undefined) {
+    check.positiveInteger(action, "bufferSize", options.bufferSize);
+  }
+  check.signal(action, options.signal);
+  check.optionalFunction(action, "callback", options.callback);
+  check.optionalFunction(action, "errorCallback", options.errorCallback);
+  if (options.transfer !== undefined && !Array.isArray(options.transfer)) {
+    throw new TypeError(
+      `Cannot ${action} as 'transfer' must be an array: current value is ${String(options.transfer)}`,
+    );
+  }
+  return options;
+}

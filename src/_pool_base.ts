@@ -1,0 +1,315 @@
+// The methods both pools share; where chunks run is the executor's business.
+import type { ExecutorFactory } from "./_executor.ts";
+import { AsyncResult } from "./async_result.ts";
+import { type IMapIterator, startIMap } from "./imap_iterator.ts";
+import { startMap } from "./_map_job.ts";
+import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
+import { type PoolState, Scheduler } from "./_scheduler.ts";
+import type {
+  ApplyAsyncOptions,
+  ApplyOptions,
+  IMapOptions,
+  MapAsyncOptions,
+  MapOptions,
+  PoolOptions,
+} from "./types.ts";
+import * as check from "./_validate.ts";
+
+/** A task given as a function of the argument list `A`, or an export name. */
+export type TaskOf<A extends unknown[], R> = ((...args: A) => R) | string;
+
+function collect(
+  iterable: Iterable<unknown> | AsyncIterable<unknown>,
+): readonly unknown[] | Promise<readonly unknown[]> {
+  if (Array.isArray(iterable)) return iterable;
+  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function") {
+    try {
+      return Array.from(iterable as Iterable<unknown>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return Array.fromAsync
+    ? Array.fromAsync(iterable as AsyncIterable<unknown>)
+    : (async () => {
+      const items: unknown[] = [];
+      for await (const item of iterable as AsyncIterable<unknown>) items.push(item);
+      return items;
+    })();
+}
+
+/**
+ * The runtime-agnostic core of {@linkcode ThreadPool} and {@linkcode Pool}:
+ * every method of Python's pool, on whatever executor the subclass provides.
+ *
+ * @example Usage
+ * ```ts
+ * import { PoolBase, ThreadPool } from "@multipool/multipool";
+ *
+ * const pool: PoolBase = new ThreadPool(2);
+ * console.log(await pool.map((x: number) => x + 1, [1, 2])); // [2, 3]
+ * await pool.terminate();
+ * ```
+ */
+export class PoolBase {
+  #scheduler: Scheduler;
+
+  /**
+   * Creates a pool over the executor `makeExecutor` builds.
+   *
+   * @param options The worker count, or {@linkcode PoolOptions}.
+   * @param makeExecutor Builds where chunks run (in-process or in workers).
+   */
+  constructor(options: number | PoolOptions | undefined, makeExecutor: ExecutorFactory) {
+    this.#scheduler = new Scheduler(poolConfig(options), makeExecutor);
+  }
+
+  /** How many tasks run at once. */
+  get processes(): number {
+    return this.#scheduler.processes;
+  }
+
+  /** `"running"`, then `"closed"` after `close()` or `"terminated"` after `terminate()`. */
+  get state(): PoolState {
+    return this.#scheduler.state;
+  }
+
+  /**
+   * Runs `fn(...args)` once and waits for the value.
+   *
+   * @param fn The task.
+   * @param args Its arguments.
+   * @param options `signal`, `transfer`.
+   * @returns The task's value.
+   */
+  apply<A extends unknown[], R>(
+    fn: TaskOf<A, R>,
+    args?: A,
+    options?: ApplyOptions,
+  ): Promise<Awaited<R>> {
+    return this.applyAsync(fn, args, options).get();
+  }
+
+  /**
+   * Runs `fn(...args)` once; returns at once with an {@linkcode AsyncResult}.
+   *
+   * @param fn The task.
+   * @param args Its arguments.
+   * @param options `signal`, `transfer`, `callback`, `errorCallback`.
+   * @returns The pending result.
+   */
+  applyAsync<A extends unknown[], R>(
+    fn: TaskOf<A, R>,
+    args?: A,
+    options?: ApplyAsyncOptions<Awaited<R>>,
+  ): AsyncResult<Awaited<R>> {
+    const action = "apply the task";
+    this.#scheduler.assertRunning();
+    const task = check.task(action, "fn", fn);
+    const input = [check.argList(action, args)];
+    const opts = callOptions(action, options as AnyCallOptions);
+    return this.#startMap(task, input, true, true, opts);
+  }
+
+  /**
+   * Runs `fn(item)` for every item, in chunks; the values come in input order.
+   *
+   * @param fn The task.
+   * @param iterable The inputs (Iterable or AsyncIterable).
+   * @param options `chunkSize` (or that number alone), `signal`.
+   * @returns The values in input order.
+   */
+  map<T, R>(
+    fn: TaskOf<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: number | MapOptions,
+  ): Promise<Awaited<R>[]> {
+    return this.mapAsync(fn, iterable, options).get();
+  }
+
+  /**
+   * `map` that returns at once with an {@linkcode AsyncResult}.
+   *
+   * @param fn The task.
+   * @param iterable The inputs (Iterable or AsyncIterable).
+   * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
+   * @returns The pending list of values.
+   */
+  mapAsync<T, R>(
+    fn: TaskOf<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: number | MapAsyncOptions<Awaited<R>[]>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.#mapFamily("map", fn, iterable, false, options as AnyCallOptions);
+  }
+
+  /**
+   * Runs `fn(...item)` for every item (Python's `starmap`).
+   *
+   * @param fn The task.
+   * @param iterable Argument lists (Iterable or AsyncIterable).
+   * @param options `chunkSize` (or that number alone), `signal`.
+   * @returns The values in input order.
+   */
+  starmap<A extends unknown[], R>(
+    fn: TaskOf<A, R>,
+    iterable: Iterable<A> | AsyncIterable<A>,
+    options?: number | MapOptions,
+  ): Promise<Awaited<R>[]> {
+    return this.starmapAsync(fn, iterable, options).get();
+  }
+
+  /**
+   * `starmap` that returns at once with an {@linkcode AsyncResult}.
+   *
+   * @param fn The task.
+   * @param iterable Argument lists (Iterable or AsyncIterable).
+   * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
+   * @returns The pending list of values.
+   */
+  starmapAsync<A extends unknown[], R>(
+    fn: TaskOf<A, R>,
+    iterable: Iterable<A> | AsyncIterable<A>,
+    options?: number | MapAsyncOptions<Awaited<R>[]>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.#mapFamily("starmap", fn, iterable, true, options as AnyCallOptions);
+  }
+
+  /**
+   * Lazily runs `fn(item)` over the input; yields values in input order.
+   *
+   * @param fn The task.
+   * @param iterable The inputs (Iterable or AsyncIterable), read lazily.
+   * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
+   * @returns An async iterator of the values.
+   */
+  imap<T, R>(
+    fn: TaskOf<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: number | IMapOptions,
+  ): IMapIterator<Awaited<R>> {
+    return this.#imap("imap", fn, iterable, true, options);
+  }
+
+  /**
+   * Like `imap`, but yields values as they complete.
+   *
+   * @param fn The task.
+   * @param iterable The inputs (Iterable or AsyncIterable), read lazily.
+   * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
+   * @returns An async iterator of the values in completion order.
+   */
+  imapUnordered<T, R>(
+    fn: TaskOf<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: number | IMapOptions,
+  ): IMapIterator<Awaited<R>> {
+    return this.#imap("imapUnordered", fn, iterable, false, options);
+  }
+
+  /** Stops taking new work; what was submitted still runs. Call `join()` next. */
+  close(): void {
+    this.#scheduler.close();
+  }
+
+  /**
+   * Stops every worker now; pending and running tasks reject with
+   * `PoolTerminatedError`.
+   *
+   * @returns A promise that resolves once the workers are stopped.
+   */
+  terminate(): Promise<void> {
+    return this.#scheduler.terminate();
+  }
+
+  /**
+   * Waits for all submitted work to finish and the workers to exit. Call
+   * `close()` or `terminate()` first.
+   *
+   * @returns A promise that resolves once the pool is idle and released.
+   * @throws {PoolClosedError} If the pool is still running.
+   */
+  join(): Promise<void> {
+    return this.#scheduler.join();
+  }
+
+  /**
+   * `close()` then `join()`: what `await using` calls. Nothing in flight is lost.
+   *
+   * @returns A promise that resolves once all work is done.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return this.join();
+  }
+
+  /** `terminate()` without waiting: what `using` calls (Python's `with`). */
+  [Symbol.dispose](): void {
+    this.terminate().catch(() => {});
+  }
+
+  #mapFamily(
+    action: string,
+    fn: unknown,
+    iterable: unknown,
+    star: boolean,
+    options: number | AnyCallOptions | undefined,
+  ): AsyncResult<never> {
+    this.#scheduler.assertRunning();
+    const task = check.task(action, "fn", fn);
+    const opts = callOptions(action, options);
+    const input = collect(check.iterable(action, iterable));
+    return this.#startMap(task, input, star, false, opts);
+  }
+
+  #startMap(
+    task: unknown,
+    input: readonly unknown[] | Promise<readonly unknown[]>,
+    star: boolean,
+    single: boolean,
+    opts: AnyCallOptions,
+  ): AsyncResult<never> {
+    return startMap(this.#scheduler, {
+      task: this.#prepare(task as string),
+      input,
+      star,
+      single,
+      chunkSize: single ? 1 : opts.chunkSize,
+      signal: opts.signal,
+      transfer: opts.transfer,
+      callback: opts.callback,
+      errorCallback: opts.errorCallback,
+    });
+  }
+
+  #imap(
+    action: string,
+    fn: unknown,
+    iterable: unknown,
+    ordered: boolean,
+    options: number | IMapOptions | undefined,
+  ): IMapIterator<never> {
+    this.#scheduler.assertRunning();
+    const task = check.task(action, "fn", fn);
+    const input = check.iterable(action, iterable);
+    const opts = callOptions(action, options);
+    return startIMap(this.#scheduler, {
+      task: this.#prepare(task),
+      input,
+      star: false,
+      ordered,
+      chunkSize: opts.chunkSize ?? 1,
+      bufferSize: opts.bufferSize ?? 2 * this.processes,
+      signal: opts.signal,
+    });
+  }
+
+  // The executor's form of the task; a synchronous failure becomes a rejection.
+  #prepare(task: string | ((...args: never[]) => unknown)): unknown {
+    try {
+      return this.#scheduler.executor.prepare(task);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

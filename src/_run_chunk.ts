@@ -1,0 +1,65 @@
+// Runs the items of one chunk in order: synchronously while the task returns
+// plain values, awaiting only when it returns a thenable.
+
+/** The outcome of a chunk: a value per item, and the errors by item index. */
+export interface ChunkResult {
+  values: unknown[];
+  errors?: Map<number, unknown>;
+}
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+function call(fn: Fn, item: unknown, star: boolean): unknown {
+  return star ? fn(...(item as Iterable<unknown>)) : fn(item);
+}
+
+/** Runs `fn` over `items`; returns synchronously when no item was async. */
+export function runChunk(
+  fn: Fn,
+  items: readonly unknown[],
+  star: boolean,
+): ChunkResult | Promise<ChunkResult> {
+  const result: ChunkResult = { values: new Array(items.length) };
+  for (let i = 0; i < items.length; i++) {
+    let value: unknown;
+    try {
+      value = call(fn, items[i], star);
+    } catch (error) {
+      (result.errors ??= new Map()).set(i, error);
+      continue;
+    }
+    if (isThenable(value)) return finish(fn, items, star, result, i, value);
+    result.values[i] = value;
+  }
+  return result;
+}
+
+async function finish(
+  fn: Fn,
+  items: readonly unknown[],
+  star: boolean,
+  result: ChunkResult,
+  index: number,
+  pending: unknown,
+): Promise<ChunkResult> {
+  for (let i = index;;) {
+    try {
+      result.values[i] = await pending;
+    } catch (error) {
+      (result.errors ??= new Map()).set(i, error);
+    }
+    if (++i >= items.length) return result;
+    try {
+      pending = call(fn, items[i], star);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,248 @@
+// The runtime-agnostic heart of both pools: lifecycle, the FIFO chunk queue,
+// and which calls (jobs) are still in flight. Where a chunk runs is the
+// executor's business (src/_executor.ts).
+import type {
+  Chunk,
+  Executor,
+  ExecutorConfig,
+  ExecutorFactory,
+} from "./_executor.ts";
+import {
+  BrokenPoolError,
+  PoolClosedError,
+  PoolTerminatedError,
+} from "./errors.ts";
+
+/** A call in flight, as the scheduler sees it. */
+export interface Job {
+  /** Stop the call with `reason`: settle what it promised, drop its chunks. */
+  cancel(reason: unknown): void;
+  /** The pool is being joined: submit all input still unread. */
+  drain(): void;
+}
+
+/** Receives a chunk's outcome. */
+export type Deliver = (
+  chunk: ScheduledChunk,
+  values: unknown[],
+  errors?: ReadonlyMap<number, unknown>,
+) => void;
+
+const QUEUED = 0;
+const RUNNING = 1;
+const DONE = 2;
+
+/** A chunk in the queue or running; settles once. */
+export class ScheduledChunk<P = unknown> implements Chunk<P> {
+  readonly task: P;
+  readonly items: readonly unknown[];
+  readonly star: boolean;
+  readonly transfer?: Transferable[];
+  /** Where in the job's input the first item stands. */
+  readonly start: number;
+  state: number = QUEUED;
+  #scheduler: Scheduler;
+  #deliver: Deliver;
+
+  constructor(
+    scheduler: Scheduler,
+    task: P,
+    items: readonly unknown[],
+    star: boolean,
+    start: number,
+    deliver: Deliver,
+    transfer?: Transferable[],
+  ) {
+    this.#scheduler = scheduler;
+    this.task = task;
+    this.items = items;
+    this.star = star;
+    this.start = start;
+    this.#deliver = deliver;
+    if (transfer) this.transfer = transfer;
+  }
+
+  settle(values: unknown[], errors?: ReadonlyMap<number, unknown>): void {
+    if (this.state !== RUNNING) return;
+    this.state = DONE;
+    this.#scheduler.finished(this);
+    this.#deliver(this as ScheduledChunk, values, errors);
+    this.#scheduler.pump();
+  }
+
+  fail(error: unknown): void {
+    const errors = new Map<number, unknown>();
+    for (let i = 0; i < this.items.length; i++) errors.set(i, error);
+    this.settle(new Array(this.items.length), errors);
+  }
+}
+
+/** The pool's lifecycle state. */
+export type PoolState = "running" | "closed" | "terminated";
+
+/** Queue, lifecycle and job tracking shared by `ThreadPool` and `Pool`. */
+export class Scheduler {
+  readonly processes: number;
+  readonly executor: Executor;
+  state: PoolState = "running";
+  #queue: (ScheduledChunk | undefined)[] = [];
+  #head = 0;
+  #running = new Set<ScheduledChunk>();
+  #jobs = new Set<Job>();
+  #broken: BrokenPoolError | undefined;
+  #pumping = false;
+  #again = false;
+  #idle: (() => void)[] = [];
+  #ended: Promise<void> | undefined;
+
+  constructor(config: ExecutorConfig, makeExecutor: ExecutorFactory) {
+    this.processes = config.processes;
+    this.executor = makeExecutor({
+      pump: () => this.pump(),
+      broken: (cause) => this.#break(cause),
+    }, config);
+  }
+
+  /** Throws `PoolClosedError` unless the pool takes new calls. */
+  assertRunning(): void {
+    if (this.state !== "running") throw new PoolClosedError("Pool not running");
+  }
+
+  /** Registers a call; a broken pool cancels it at once. */
+  track(job: Job): void {
+    this.#jobs.add(job);
+    if (this.#broken) job.cancel(this.#broken);
+  }
+
+  /** A call has finished all its work. */
+  untrack(job: Job): void {
+    if (this.#jobs.delete(job) && this.#jobs.size === 0) this.#wakeIdle();
+  }
+
+  /** Makes a chunk and queues it; call `pump()` once the call has queued all it has. */
+  submit<P>(
+    task: P,
+    items: readonly unknown[],
+    star: boolean,
+    start: number,
+    deliver: Deliver,
+    transfer?: Transferable[],
+  ): ScheduledChunk<P> {
+    const chunk = new ScheduledChunk(this, task, items, star, start, deliver, transfer);
+    this.#queue.push(chunk as ScheduledChunk);
+    return chunk;
+  }
+
+  /** Hands queued chunks to the executor while it has room. */
+  pump(): void {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        const queue = this.#queue;
+        while (
+          this.#head < queue.length && this.state !== "terminated" &&
+          this.#broken === undefined && this.executor.hasCapacity()
+        ) {
+          const chunk = queue[this.#head]!;
+          queue[this.#head++] = undefined;
+          if (chunk.state !== QUEUED) continue;
+          chunk.state = RUNNING;
+          this.#running.add(chunk);
+          try {
+            this.executor.run(chunk);
+          } catch (error) {
+            chunk.fail(error);
+          }
+        }
+        if (this.#head === queue.length) {
+          this.#queue = [];
+          this.#head = 0;
+        } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+          this.#queue = queue.slice(this.#head);
+          this.#head = 0;
+        }
+      } while (this.#again);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Called by a chunk as it settles. */
+  finished(chunk: ScheduledChunk): void {
+    this.#running.delete(chunk);
+  }
+
+  /** Drops a chunk that has not started; returns whether it was queued. */
+  unqueue(chunk: ScheduledChunk): boolean {
+    if (chunk.state !== QUEUED) return false;
+    chunk.state = DONE;
+    return true;
+  }
+
+  /** Drops a chunk whether queued or running; a running one is stopped. */
+  cancel(chunk: ScheduledChunk): void {
+    if (this.unqueue(chunk) || chunk.state !== RUNNING) return;
+    chunk.state = DONE;
+    this.#running.delete(chunk);
+    this.executor.cancel(chunk);
+  }
+
+  /** Stops taking calls; what was submitted still runs. */
+  close(): void {
+    if (this.state === "running") this.state = "closed";
+  }
+
+  /** Waits for every call to finish, then releases the workers. */
+  join(): Promise<void> {
+    if (this.state === "running") throw new PoolClosedError("Pool is still running");
+    if (this.#ended) return this.#ended;
+    for (const job of [...this.#jobs]) job.drain();
+    this.#ended = new Promise<void>((resolve) => {
+      if (this.#jobs.size === 0) resolve();
+      else this.#idle.push(resolve);
+    }).then(() => this.state === "terminated" ? undefined : this.executor.shutdown());
+    return this.#ended;
+  }
+
+  /** Stops everything now: every pending call fails with `PoolTerminatedError`. */
+  terminate(): Promise<void> {
+    if (this.state === "terminated" && this.#ended) return this.#ended;
+    this.state = "terminated";
+    this.#cancelAll(new PoolTerminatedError("Pool was terminated"));
+    const stopped = this.executor.terminate();
+    this.#ended = stopped;
+    this.#wakeIdle();
+    return stopped;
+  }
+
+  #break(cause: unknown): void {
+    if (this.#broken || this.state === "terminated") return;
+    this.#broken = new BrokenPoolError(
+      "Pool is broken as its initializer threw",
+      { cause },
+    );
+    this.#cancelAll(this.#broken);
+  }
+
+  // Marks every chunk done first, so the jobs' cancels do not ask the
+  // executor to stop chunks one by one: it is stopping (or broken) as a whole.
+  #cancelAll(reason: unknown): void {
+    for (const chunk of this.#queue) if (chunk) chunk.state = DONE;
+    this.#queue = [];
+    this.#head = 0;
+    for (const chunk of this.#running) chunk.state = DONE;
+    this.#running.clear();
+    for (const job of [...this.#jobs]) job.cancel(reason);
+  }
+
+  #wakeIdle(): void {
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const wake of idle) wake();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * {@linkcode ThreadPool}: Python's `multiprocessing.pool.ThreadPool` on the
+ * caller's own event loop.
+ *
+ * @module
+ */
+
+import type { Chunk, Executor, ExecutorConfig, ExecutorHost } from "./_executor.ts";
+import { exportedFunction, type Fn, loadModule, moduleSpecifier } from "./_module.ts";
+import { PoolBase } from "./_pool_base.ts";
+import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import type { PoolOptions, Task } from "./types.ts";
+
+interface Slot {
+  /** Whether the initializer has run for the slot's current "thread". */
+  initialized: boolean;
+  /** Chunks run since the slot was last (re)initialized. */
+  chunks: number;
+}
+
+// Runs chunks in-process, at most `processes` at once, each in a slot that
+// plays the part of one of Python's worker threads.
+class InlineExecutor implements Executor<Fn> {
+  #host: ExecutorHost;
+  #config: ExecutorConfig;
+  #free: Slot[] = [];
+  #running = new Map<Chunk<Fn>, Slot>();
+  #specifier: string | undefined;
+  #exports: Record<string, unknown> | undefined;
+  #loading: Promise<Record<string, unknown>> | undefined;
+  #stopped = false;
+
+  constructor(host: ExecutorHost, config: ExecutorConfig) {
+    this.#host = host;
+    this.#config = config;
+    for (let i = 0; i < config.processes; i++) {
+      this.#free.push({ initialized: false, chunks: 0 });
+    }
+    if (config.module !== undefined) this.#specifier = moduleSpecifier(config.module);
+  }
+
+  prepare(task: Task): Fn | Promise<Fn> {
+    if (typeof task === "function") return task;
+    const specifier = this.#specifier;
+    if (specifier === undefined) {
+      throw new TypeError(
+        `Cannot run task '${task}' as no 'module' option was given to the pool`,
+      );
+    }
+    if (this.#exports) return exportedFunction(this.#exports, task, specifier);
+    this.#loading ??= loadModule(specifier).then((exports) => (this.#exports = exports));
+    return this.#loading.then((exports) => exportedFunction(exports, task, specifier));
+  }
+
+  hasCapacity(): boolean {
+    return this.#free.length > 0;
+  }
+
+  run(chunk: Chunk<Fn>): void {
+    const slot = this.#free.pop()!;
+    this.#running.set(chunk, slot);
+    if (!slot.initialized && this.#config.initializer !== undefined) {
+      this.#initialize(slot).then(
+        () => this.#execute(slot, chunk),
+        (error) => {
+          this.#release(chunk, slot);
+          this.#host.broken(error);
+        },
+      );
+    } else this.#execute(slot, chunk);
+  }
+
+  async #initialize(slot: Slot): Promise<void> {
+    const initializer = await this.prepare(this.#config.initializer!);
+    await initializer(...this.#config.initArgs);
+    slot.initialized = true;
+  }
+
+  #execute(slot: Slot, chunk: Chunk<Fn>): void {
+    if (this.#running.get(chunk) !== slot) return;
+    const result = runChunk(chunk.task, chunk.items, chunk.star);
+    if (result instanceof Promise) result.then((done) => this.#complete(slot, chunk, done));
+    else this.#complete(slot, chunk, result);
+  }
+
+  #complete(slot: Slot, chunk: Chunk<Fn>, result: ChunkResult): void {
+    this.#release(chunk, slot);
+    chunk.settle(result.values, result.errors);
+  }
+
+  // Frees the chunk's slot, unless a cancel already did; counts the chunk
+  // towards maxTasksPerChild, after which the slot is initialized anew.
+  #release(chunk: Chunk<Fn>, slot: Slot): void {
+    if (this.#running.get(chunk) !== slot) return;
+    this.#running.delete(chunk);
+    const max = this.#config.maxTasksPerChild;
+    if (max !== undefined && ++slot.chunks >= max) {
+      slot.initialized = false;
+      slot.chunks = 0;
+    }
+    if (!this.#stopped) this.#free.push(slot);
+  }
+
+  cancel(chunk: Chunk<Fn>): void {
+    const slot = this.#running.get(chunk);
+    if (slot === undefined) return;
+    this.#release(chunk, slot);
+    this.#host.pump();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  terminate(): Promise<void> {
+    this.#stopped = true;
+    this.#free = [];
+    this.#running.clear();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * A pool that runs tasks concurrently on the caller's own event loop, at most
+ * `processes` chunks at once: for I/O-bound and `async` work (fetch, files,
+ * databases). Tasks share memory with the caller, so closures and any value
+ * work and nothing is copied. It has the same methods as {@linkcode Pool}.
+ *
+ * @example Fetch at most four URLs at a time
+ * ```ts ignore
+ * import { ThreadPool } from "@multipool/multipool";
+ *
+ * const urls = ["https://example.com/a", "https://example.com/b"];
+ * const pool = new ThreadPool(4);
+ * const sizes = await pool.map(async (url: string) => {
+ *   const response = await fetch(url);
+ *   return (await response.arrayBuffer()).byteLength;
+ * }, urls);
+ * console.log(sizes);
+ * pool.close();
+ * await pool.join();
+ * ```
+ *
+ * @example Usage
+ * ```ts
+ * import { ThreadPool } from "@multipool/multipool";
+ * import assert from "node:assert/strict";
+ *
+ * const pool = new ThreadPool({ processes: 2 });
+ * assert.deepEqual(await pool.map((x: number) => x * 2, [1, 2, 3]), [2, 4, 6]);
+ * assert.equal(await pool.apply((a: number, b: number) => a + b, [1, 2]), 3);
+ * pool.close();
+ * await pool.join();
+ * ```
+ */
+export class ThreadPool extends PoolBase {
+  /**
+   * Creates a thread pool.
+   *
+   * @param options How many tasks run at once (default: the CPU count), or
+   * {@linkcode PoolOptions}.
+   * @throws {RangeError} If `processes` is not a positive integer.
+   */
+  constructor(options?: number | PoolOptions) {
+    super(options, (host, config) => new InlineExecutor(host, config));
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The public option and task types shared by {@linkcode ThreadPool} and
+ * {@linkcode Pool}.
+ *
+ * @module
+ */
+
+import type { WorkerAdapter } from "./worker_adapter.ts";
+
+/**
+ * What a pool runs: a function, or the name of an export of
+ * {@linkcode PoolOptions.module}.
+ */
+// deno-lint-ignore no-explicit-any
+export type Task = ((...args: any[]) => unknown) | string;
+
+/** Options for `new ThreadPool(options)` and `new Pool(options)`. */
+export interface PoolOptions {
+  /** How many tasks run at once (workers for `Pool`). Default: the logical CPU count. */
+  processes?: number;
+  /** Run once in every worker (ThreadPool: every slot), replacements too, before its first task. */
+  initializer?: Task;
+  /** Arguments for `initializer` (Python: `initargs`). */
+  initArgs?: unknown[];
+  /** Replace a worker after it ran this many chunks (Python: `maxtasksperchild`). */
+  maxTasksPerChild?: number;
+  /** The task module: string tasks name its exports, and its exported functions are sent by reference. */
+  module?: string | URL;
+  /** `Pool` only: the runtime adapter to use instead of the auto-detected one. */
+  adapter?: WorkerAdapter;
+}
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Stops the call: its promise rejects with `signal.reason` and its tasks not yet finished are dropped. */
+  signal?: AbortSignal;
+}
+
+/** Options of `apply`. */
+export interface ApplyOptions extends CallOptions {
+  /** Objects to transfer to the worker instead of copying (`Pool` only). */
+  transfer?: Transferable[];
+}
+
+/** Options of `map` and `starmap`. */
+export interface MapOptions extends CallOptions {
+  /** Items per chunk. Default: `ceil(n / (processes * 4))`. */
+  chunkSize?: number;
+}
+
+/** Options of `imap` and `imapUnordered`. */
+export interface IMapOptions extends CallOptions {
+  /** Items per chunk. Default: `1`. */
+  chunkSize?: number;
+  /** The most chunks submitted but not yet yielded. Default: `2 × processes`. */
+  bufferSize?: number;
+}
+
+/** Callbacks of the `*Async` methods. */
+export interface AsyncCallbacks<T> {
+  /** Called with the whole result before the {@linkcode AsyncResult} settles. */
+  callback?: (value: T) => unknown;
+  /** Called with the error before the {@linkcode AsyncResult} settles. */
+  errorCallback?: (error: unknown) => unknown;
+}
+
+/** Options of `applyAsync`. */
+export interface ApplyAsyncOptions<T> extends ApplyOptions, AsyncCallbacks<T> {}
+
+/** Options of `mapAsync` and `starmapAsync`. */
+export interface MapAsyncOptions<T> extends MapOptions, AsyncCallbacks<T> {}
