@@ -1,6 +1,6 @@
 // The methods both pools share; where chunks run is the executor's business.
 import type { ExecutorFactory } from "./_executor.ts";
-import { AsyncResult } from "./async_result.ts";
+import type { AsyncResult } from "./async_result.ts";
 import { type IMapIterator, startIMap } from "./imap_iterator.ts";
 import { startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";

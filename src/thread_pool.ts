@@ -12,7 +12,9 @@ import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import type { PoolOptions, Task } from "./types.ts";
 
 interface Slot {
-  /** Whether the initializer has run for the slot's current "thread". */
+  /** The initializer's run for the slot's current "thread", once started. */
+  init?: Promise<void>;
+  /** Whether that run has finished. */
   initialized: boolean;
   /** Chunks run since the slot was last (re)initialized. */
   chunks: number;
@@ -23,6 +25,7 @@ interface Slot {
 class InlineExecutor implements Executor<Fn> {
   #host: ExecutorHost;
   #config: ExecutorConfig;
+  #slots: Slot[] = [];
   #free: Slot[] = [];
   #running = new Map<Chunk<Fn>, Slot>();
   #specifier: string | undefined;
@@ -33,10 +36,18 @@ class InlineExecutor implements Executor<Fn> {
   constructor(host: ExecutorHost, config: ExecutorConfig) {
     this.#host = host;
     this.#config = config;
-    for (let i = 0; i < config.processes; i++) {
-      this.#free.push({ initialized: false, chunks: 0 });
-    }
     if (config.module !== undefined) this.#specifier = moduleSpecifier(config.module);
+    for (let i = 0; i < config.processes; i++) {
+      this.#slots.push({ initialized: false, chunks: 0 });
+    }
+    this.#free = [...this.#slots];
+    // Like CPython, every "thread" runs the initializer as the pool starts.
+    if (config.initializer !== undefined) {
+      queueMicrotask(() => {
+        if (this.#stopped) return;
+        for (const slot of this.#slots) this.#initialize(slot).catch(() => {});
+      });
+    }
   }
 
   prepare(task: Task): Fn | Promise<Fn> {
@@ -59,21 +70,24 @@ class InlineExecutor implements Executor<Fn> {
   run(chunk: Chunk<Fn>): void {
     const slot = this.#free.pop()!;
     this.#running.set(chunk, slot);
-    if (!slot.initialized && this.#config.initializer !== undefined) {
-      this.#initialize(slot).then(
-        () => this.#execute(slot, chunk),
-        (error) => {
-          this.#release(chunk, slot);
-          this.#host.broken(error);
-        },
-      );
-    } else this.#execute(slot, chunk);
+    if (slot.initialized || this.#config.initializer === undefined) {
+      return this.#execute(slot, chunk);
+    }
+    this.#initialize(slot).then(
+      () => this.#execute(slot, chunk),
+      () => this.#release(chunk, slot),
+    );
   }
 
-  async #initialize(slot: Slot): Promise<void> {
-    const initializer = await this.prepare(this.#config.initializer!);
-    await initializer(...this.#config.initArgs);
-    slot.initialized = true;
+  // Runs the initializer once per slot "thread"; a failure breaks the pool.
+  #initialize(slot: Slot): Promise<void> {
+    slot.init ??= (async () => {
+      const initializer = await this.prepare(this.#config.initializer!);
+      await initializer(...this.#config.initArgs);
+      slot.initialized = true;
+    })();
+    slot.init.catch((error) => this.#host.broken(error));
+    return slot.init;
   }
 
   #execute(slot: Slot, chunk: Chunk<Fn>): void {
@@ -95,6 +109,7 @@ class InlineExecutor implements Executor<Fn> {
     this.#running.delete(chunk);
     const max = this.#config.maxTasksPerChild;
     if (max !== undefined && ++slot.chunks >= max) {
+      slot.init = undefined;
       slot.initialized = false;
       slot.chunks = 0;
     }
@@ -108,8 +123,8 @@ class InlineExecutor implements Executor<Fn> {
     this.#host.pump();
   }
 
-  shutdown(): Promise<void> {
-    return Promise.resolve();
+  async shutdown(): Promise<void> {
+    await Promise.allSettled(this.#slots.map((slot) => slot.init));
   }
 
   terminate(): Promise<void> {
