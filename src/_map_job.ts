@@ -30,10 +30,6 @@ export function startMap<T>(scheduler: Scheduler, call: MapCall): AsyncResult<T>
   });
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
 class MapJob implements Job {
   #scheduler: Scheduler;
   #call: MapCall;
@@ -64,12 +60,12 @@ class MapJob implements Job {
       }
       scheduler.track(this);
     }
-    if (isThenable(task) || isThenable(input)) {
-      Promise.all([task, input]).then(
-        ([task, input]) => this.#start(task, input),
-        (error) => this.#finish({ error }),
-      );
-    } else this.#start(task, input as readonly unknown[]);
+    // Started a microtask later, so no task runs (and no callback fires)
+    // before the call has returned its result.
+    Promise.all([task, input]).then(
+      ([task, input]) => this.#start(task, input),
+      (error) => this.#finish({ error }),
+    );
   }
 
   #start(task: unknown, input: readonly unknown[]): void {
@@ -142,7 +138,7 @@ class MapJob implements Job {
 
   cancel(reason: unknown): void {
     if (this.#settled) return;
-    for (const chunk of this.#chunks) this.#scheduler.cancel(chunk);
+    this.#scheduler.cancel(this.#chunks);
     this.#chunks.clear();
     this.#finish({ error: reason });
   }

@@ -33,7 +33,7 @@ export function poolConfig(options: number | PoolOptions | undefined): ExecutorC
     ? cpuCount()
     : check.positiveInteger(action, "processes", opts.processes);
   if (opts.initializer !== undefined) check.task(action, "initializer", opts.initializer);
-  if (opts.initArgs !== undefined) check.argList(action, opts.initArgs);
+  if (opts.initArgs !== undefined) check.argList(action, "initArgs", opts.initArgs);
   if (opts.maxTasksPerChild !== undefined) {
     check.positiveInteger(action, "maxTasksPerChild", opts.maxTasksPerChild);
   }

@@ -106,7 +106,7 @@ export class PoolBase {
     const action = "apply the task";
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
-    const input = [check.argList(action, args)];
+    const input = [check.argList(action, "args", args)];
     const opts = callOptions(action, options as AnyCallOptions);
     return this.#startMap(task, input, true, true, opts);
   }

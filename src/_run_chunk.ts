@@ -10,7 +10,8 @@ export interface ChunkResult {
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => unknown;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether `value` has a `then` method (a promise or promise-like). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null &&
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as PromiseLike<unknown>).then === "function";

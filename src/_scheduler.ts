@@ -184,12 +184,21 @@ export class Scheduler {
     return true;
   }
 
-  /** Drops a chunk whether queued or running; a running one is stopped. */
-  cancel(chunk: ScheduledChunk): void {
-    if (this.unqueue(chunk) || chunk.state !== RUNNING) return;
-    chunk.state = DONE;
-    this.#running.delete(chunk);
-    this.executor.cancel(chunk);
+  /**
+   * Drops a call's chunks, queued or running; running ones are stopped. The
+   * queued go first, so a place freed by a stopped chunk never starts another
+   * of the same call.
+   */
+  cancel(chunks: Iterable<ScheduledChunk>): void {
+    const running: ScheduledChunk[] = [];
+    for (const chunk of chunks) {
+      if (!this.unqueue(chunk) && chunk.state === RUNNING) running.push(chunk);
+    }
+    for (const chunk of running) {
+      chunk.state = DONE;
+      this.#running.delete(chunk);
+      this.executor.cancel(chunk);
+    }
   }
 
   /** Stops taking calls; what was submitted still runs. */

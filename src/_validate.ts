@@ -58,11 +58,11 @@ export function iterable(
 }
 
 /** Throws unless `value` is an array of arguments (or `undefined`). */
-export function argList(action: string, value: unknown): unknown[] {
+export function argList(action: string, name: string, value: unknown): unknown[] {
   if (value === undefined) return [];
   if (Array.isArray(value)) return value;
   throw new TypeError(
-    `Cannot ${action} as 'args' must be an array: current value is ${show(value)}`,
+    `Cannot ${action} as '${name}' must be an array: current value is ${show(value)}`,
   );
 }
 

@@ -6,6 +6,7 @@
 
 import { TimeoutError } from "./errors.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import { isThenable } from "./_run_chunk.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
 
 /**
@@ -95,10 +96,6 @@ export function startIMap<R>(scheduler: Scheduler, call: IMapCall): IMapIterator
   return new IMapJob(scheduler, call) as unknown as IMapIterator<R>;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
 class IMapJob implements Job {
   #scheduler: Scheduler;
   #call: IMapCall;
@@ -151,7 +148,8 @@ class IMapJob implements Job {
     }
     this.#tracked = true;
     scheduler.track(this);
-    this.#feed();
+    // Started a microtask later, so no task runs before imap() has returned.
+    queueMicrotask(() => this.#feed());
   }
 
   [Symbol.asyncIterator](): this {
@@ -193,7 +191,7 @@ class IMapJob implements Job {
   cancel(reason: unknown): void {
     if (!this.#ended && !this.#fatal) this.#fatal = { error: reason };
     this.#stopped = true;
-    for (const chunk of this.#inFlight.keys()) this.#scheduler.cancel(chunk);
+    this.#scheduler.cancel(this.#inFlight.keys());
     this.#inFlight.clear();
     this.#ready = [];
     this.#early.clear();
