@@ -37,6 +37,12 @@ export interface Executor<P = unknown> {
   hasCapacity(): boolean;
   /** Start a chunk. */
   run(chunk: Chunk<P>): void;
+  /**
+   * Takes back a chunk given to `run` that has not started yet (it may wait
+   * in a worker's pipeline); `true` if taken back, and then it is never
+   * settled. Optional: where `run` starts a chunk at once, nothing waits.
+   */
+  withdraw?(chunk: Chunk<P>): boolean;
   /** A running chunk was aborted: stop it if possible and free its place (then call `host.pump()`). */
   cancel(chunk: Chunk<P>): void;
   /** Everything is done and no more work will come: release workers. */

@@ -177,10 +177,19 @@ export class Scheduler {
     this.#running.delete(chunk);
   }
 
-  /** Drops a chunk that has not started; returns whether it was queued. */
-  unqueue(chunk: ScheduledChunk): boolean {
+  // Drops a chunk still in the queue; returns whether it was there.
+  #unqueue(chunk: ScheduledChunk): boolean {
     if (chunk.state !== QUEUED) return false;
     chunk.state = DONE;
+    return true;
+  }
+
+  /** Drops a chunk that has not started, even one the executor holds. */
+  withdraw(chunk: ScheduledChunk): boolean {
+    if (this.#unqueue(chunk)) return true;
+    if (chunk.state !== RUNNING || !this.executor.withdraw?.(chunk)) return false;
+    chunk.state = DONE;
+    this.#running.delete(chunk);
     return true;
   }
 
@@ -192,7 +201,7 @@ export class Scheduler {
   cancel(chunks: Iterable<ScheduledChunk>): void {
     const running: ScheduledChunk[] = [];
     for (const chunk of chunks) {
-      if (!this.unqueue(chunk) && chunk.state === RUNNING) running.push(chunk);
+      if (!this.#unqueue(chunk) && chunk.state === RUNNING) running.push(chunk);
     }
     for (const chunk of running) {
       chunk.state = DONE;

@@ -180,8 +180,9 @@ class IMapJob implements Job {
     if (!this.#ended) {
       this.#end();
       for (const chunk of this.#inFlight.keys()) {
-        if (this.#scheduler.unqueue(chunk)) this.#inFlight.delete(chunk);
+        if (this.#scheduler.withdraw(chunk)) this.#inFlight.delete(chunk);
       }
+      this.#scheduler.pump();
       this.#flush();
       this.#untrackIfIdle();
     }

@@ -1,0 +1,33 @@
+// Fixture of tests/exit_test.ts: runs one task on a pool and never closes it.
+// The process must still exit by itself.
+// Usage: <runtime> unclosed_pool.ts <ThreadPool|Pool> [idle|timeouts]
+import * as mp from "../../mod.ts";
+
+const runtime = globalThis as unknown as {
+  Deno?: { args: string[] };
+  process?: { argv: string[] };
+};
+const args: string[] = runtime.Deno
+  ? runtime.Deno.args
+  : runtime.process!.argv.slice(2);
+const [className, mode] = args;
+const PoolClass =
+  (mp as unknown as Record<string, typeof mp.ThreadPool>)[className];
+const extension = new URL(import.meta.url).pathname.endsWith(".ts")
+  ? "ts"
+  : "js";
+const module = new URL(`./tasks.${extension}`, import.meta.url).href;
+const pool = new PoolClass({ processes: 2, module });
+if (mode === "idle") {
+  console.log(`idle ${pool.state}`);
+} else if (mode === "timeouts") {
+  // Long timeouts whose timers must not outlive the results they wait for.
+  const result = pool.applyAsync("sqr", [4]);
+  const waited = await result.wait(60_000);
+  const value = await result.get(60_000);
+  const iterator = pool.imap("sqr", [5]);
+  const step = await iterator.next(60_000);
+  console.log(`timeouts ${waited} ${value} ${step.value}`);
+} else {
+  console.log(`result ${await pool.apply("sqr", [3])}`);
+}
