@@ -27,3 +27,4 @@ export type { IMapIterator } from "./src/imap_iterator.ts";
 export { PoolBase, type TaskOf } from "./src/_pool_base.ts";
 export type { PoolState } from "./src/_scheduler.ts";
 export { ThreadPool } from "./src/thread_pool.ts";
+export { Pool } from "./src/pool.ts";

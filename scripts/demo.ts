@@ -5,13 +5,17 @@ import type { AddressInfo } from "node:net";
 import * as multipool from "../mod.ts";
 import { ThreadPool } from "../mod.ts";
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const since = (start: number): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
+const sleep = (ms: number): Promise<void> =>
+  new Promise((r) => setTimeout(r, ms));
+const since = (start: number): string =>
+  `${((performance.now() - start) / 1000).toFixed(2)} s`;
 const runtime = "Deno" in globalThis
   ? "Deno"
   : "Bun" in globalThis
   ? "Bun"
-  : `Node ${(globalThis as { process?: { version: string } }).process?.version}`;
+  : `Node ${
+    (globalThis as { process?: { version: string } }).process?.version
+  }`;
 
 function heading(text: string): void {
   console.log(`\n== ${text}`);
@@ -31,21 +35,28 @@ async function fetchDemo(): Promise<void> {
   heading("ThreadPool(4): 10 HTTP requests of ~100 ms each");
   const server = await startServer();
   const urls = Array.from({ length: 10 }, (_, i) => `${server.url}/${i}`);
-  const download = async (url: string): Promise<number> => (await (await fetch(url)).text()).length;
+  const download = async (url: string): Promise<number> =>
+    (await (await fetch(url)).text()).length;
   let start = performance.now();
   for (const url of urls) await download(url);
   console.log(`one at a time:  ${since(start)}`);
   const pool = new ThreadPool(4);
   start = performance.now();
   const sizes = await pool.map(download, urls);
-  console.log(`pool.map, 4 at a time: ${since(start)} (expected ~0.3 s: 3 waves), ${sizes.length} pages`);
+  console.log(
+    `pool.map, 4 at a time: ${
+      since(start)
+    } (expected ~0.3 s: 3 waves), ${sizes.length} pages`,
+  );
   pool.close();
   await pool.join();
   server.close();
 }
 
 async function imapDemo(): Promise<void> {
-  heading("imap vs imapUnordered for inputs [0, 4, 5, 2] (task sleeps x × 100 ms)");
+  heading(
+    "imap vs imapUnordered for inputs [0, 4, 5, 2] (task sleeps x × 100 ms)",
+  );
   const pool = new ThreadPool(4);
   const nap = async (x: number): Promise<number> => {
     await sleep(x * 100);
@@ -54,7 +65,9 @@ async function imapDemo(): Promise<void> {
   for (const method of ["imap", "imapUnordered"] as const) {
     const start = performance.now();
     const arrivals: string[] = [];
-    for await (const x of pool[method](nap, [0, 4, 5, 2])) arrivals.push(`${x} at ${since(start)}`);
+    for await (const x of pool[method](nap, [0, 4, 5, 2])) {
+      arrivals.push(`${x} at ${since(start)}`);
+    }
     console.log(`${method.padEnd(13)} ${arrivals.join(", ")}`);
   }
   pool.close();
@@ -67,12 +80,24 @@ async function callbackDemo(): Promise<void> {
   const squares = pool.mapAsync((x: number) => x * x, [1, 2, 3, 4], {
     callback: (values) => console.log(`callback got ${JSON.stringify(values)}`),
   });
-  console.log(`ready right away? ${squares.ready()}; after wait(): ${await squares.wait()}`);
-  const failing = pool.applyAsync((name: string) => {
-    throw new RangeError(`no user named ${name}`);
-  }, ["ada"], {
-    errorCallback: (error) => console.log(`errorCallback got ${(error as Error).name}: ${(error as Error).message}`),
-  });
+  console.log(
+    `ready right away? ${squares.ready()}; after wait(): ${await squares
+      .wait()}`,
+  );
+  const failing = pool.applyAsync(
+    (name: string) => {
+      throw new RangeError(`no user named ${name}`);
+    },
+    ["ada"],
+    {
+      errorCallback: (error) =>
+        console.log(
+          `errorCallback got ${(error as Error).name}: ${
+            (error as Error).message
+          }`,
+        ),
+    },
+  );
   await failing.wait();
   console.log(`successful()? ${failing.successful()}`);
   try {
@@ -84,7 +109,9 @@ async function callbackDemo(): Promise<void> {
   try {
     await slow.get(50);
   } catch (error) {
-    console.log(`get(50) on a 300 ms task: ${(error as Error).name}; the task goes on`);
+    console.log(
+      `get(50) on a 300 ms task: ${(error as Error).name}; the task goes on`,
+    );
   }
   console.log(`get() again: ${await slow.get()}`);
   pool.close();
@@ -107,11 +134,15 @@ async function cpuDemo(): Promise<void> {
   const serial = performance.now() - start;
   console.log(`one thread:   ${(serial / 1000).toFixed(2)} s`);
   const pool = new Pool(workers);
-  await pool.apply(fib, [1]); // start the workers before timing
+  await pool.map(fib, new Array(workers * 2).fill(25), 1); // start and warm the workers
   start = performance.now();
   await pool.map(fib, new Array(16).fill(30), 1);
   const parallel = performance.now() - start;
-  console.log(`Pool.map:     ${(parallel / 1000).toFixed(2)} s (speedup ${(serial / parallel).toFixed(2)}×)`);
+  console.log(
+    `Pool.map:     ${(parallel / 1000).toFixed(2)} s (speedup ${
+      (serial / parallel).toFixed(2)
+    }×)`,
+  );
   pool.close();
   await pool.join();
 }

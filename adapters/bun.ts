@@ -1,0 +1,50 @@
+/**
+ * The Bun adapter: `Pool` workers as Bun's `node:worker_threads` workers,
+ * which report their exit (the code is no crash signal on Bun: an unhandled
+ * rejection exits with 0, so the pool treats any exit it did not ask for as a
+ * crash), stop even in a synchronous loop, and can be unreferenced. Bun
+ * ignores heap limits.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { Pool } from "@multipool/multipool";
+ * import { bunAdapter } from "@multipool/multipool/adapters/bun";
+ *
+ * const pool = new Pool({ processes: 2, adapter: bunAdapter });
+ * console.log(await pool.map(Math.sqrt, [1, 4, 9])); // [1, 2, 3]
+ * await pool.terminate();
+ * ```
+ *
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import type { SpawnOptions, WorkerAdapter, WorkerHandle } from "../src/worker_adapter.ts";
+
+/**
+ * Spawns `Pool` workers with Bun's `node:worker_threads`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { Pool } from "@multipool/multipool";
+ * import { bunAdapter } from "@multipool/multipool/adapters/bun";
+ *
+ * const pool = new Pool({ adapter: bunAdapter });
+ * await pool.terminate();
+ * ```
+ */
+export const bunAdapter: WorkerAdapter = {
+  name: "bun",
+  spawn(url: URL, options?: SpawnOptions): WorkerHandle {
+    const worker = new Worker(url, { resourceLimits: options?.resourceLimits });
+    return {
+      postMessage: (message, transfer) =>
+        worker.postMessage(message, transfer as Parameters<Worker["postMessage"]>[1]),
+      onMessage: (listener) => void worker.on("message", listener),
+      onError: (listener) => void worker.on("error", listener),
+      onExit: (listener) => void worker.once("exit", listener),
+      terminate: () => worker.terminate().then(() => {}),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
+    };
+  },
+};

@@ -1,0 +1,159 @@
+// The messages between a Pool and its workers, and errors by hand: structured
+// clone turns a custom `name` into "Error", drops own properties such as
+// `code`, and (on Bun) drops `cause`. Messages are arrays: cheap to clone.
+import type { TaskRef } from "./_task_ref.ts";
+
+/** Parent → worker: `[INIT, module, initializer, initArgs, cells]`, the first message. */
+export const INIT = 0;
+/** Parent → worker: `[RUN, seq, taskId, star, items, taskRef?]`; the ref comes once per worker. */
+export const RUN = 1;
+/** Worker → parent: `[RESULT, seq, values, errors?]`, errors as `[index, wire, index, wire, ...]`. */
+export const RESULT = 0;
+/** Worker → parent: `[FAILED, seq, wire]`, the whole chunk failed (its task could not be resolved). */
+export const FAILED = 1;
+/** Worker → parent: `[READY]`, the module is loaded and the initializer has run. */
+export const READY = 2;
+/** Worker → parent: `[INIT_FAILED, wire]`, loading the module or the initializer threw. */
+export const INIT_FAILED = 3;
+
+/**
+ * The shared cells a worker and its parent agree through, without messages:
+ * cell `seq % RING` holds `seq` once posted, `-seq` once the worker started
+ * it, `0` once the parent cancelled it first; cell `RING` holds the last seq
+ * the worker reached.
+ */
+export const RING = 256;
+
+export type InitMessage = [
+  typeof INIT,
+  string | undefined,
+  TaskRef | undefined,
+  unknown[],
+  Int32Array,
+];
+export type RunMessage = [
+  typeof RUN,
+  number,
+  number,
+  boolean,
+  readonly unknown[],
+  TaskRef?,
+];
+export type ReplyMessage =
+  | [typeof RESULT, number, unknown[], unknown[]?]
+  | [typeof FAILED, number, Wire]
+  | [typeof READY]
+  | [typeof INIT_FAILED, Wire];
+
+/** An error taken apart into clonable pieces. */
+export interface ErrorRecord {
+  name: string;
+  message: string;
+  stack?: string;
+  /** A `DOMException`, rebuilt as one. */
+  dom?: boolean;
+  cause?: Wire;
+  props?: Record<string, Wire>;
+}
+
+/** A thrown value made clonable: an error record, or any other value. */
+export type Wire = { error: ErrorRecord } | { value: unknown };
+
+// deno-lint-ignore no-explicit-any
+type ErrorClass = new (message?: string) => any;
+const BUILTINS: Record<string, ErrorClass> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+const SKIP = new Set(["name", "message", "stack", "cause"]);
+
+function clonable(value: unknown): unknown {
+  if (value === null || typeof value !== "object" && typeof value !== "function") {
+    return value;
+  }
+  try {
+    return structuredClone(value);
+  } catch {
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+}
+
+function isError(value: unknown): value is Error {
+  return value instanceof Error ||
+    (typeof DOMException === "function" && value instanceof DOMException);
+}
+
+/** Takes a thrown value apart so it survives the trip with its class, name, own properties and cause. */
+export function toWire(thrown: unknown, depth = 0): Wire {
+  if (!isError(thrown) || depth > 16) return { value: clonable(thrown) };
+  const error = thrown as Error & Record<string, unknown>;
+  const record: ErrorRecord = {
+    name: String(error.name),
+    message: String(error.message),
+  };
+  if (typeof error.stack === "string") record.stack = error.stack;
+  if (typeof DOMException === "function" && error instanceof DOMException) record.dom = true;
+  if (Object.hasOwn(error, "cause")) record.cause = toWire(error.cause, depth + 1);
+  const keys = Object.keys(error);
+  if (error instanceof AggregateError) keys.push("errors");
+  for (const key of keys) {
+    if (SKIP.has(key)) continue;
+    const value = error[key];
+    (record.props ??= {})[key] = key === "errors" && Array.isArray(value)
+      ? { value: value.map((item) => toWire(item, depth + 1)), errors: true } as Wire
+      : isError(value)
+      ? toWire(value, depth + 1)
+      : { value: clonable(value) };
+  }
+  return { error: record };
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true });
+}
+
+/** Puts a thrown value back together: built-in classes as themselves, other names on an `Error`. */
+export function fromWire(wire: Wire): unknown {
+  if (!("error" in wire)) return wire.value;
+  const record = wire.error;
+  let error: Error & Record<string, unknown>;
+  if (record.dom && typeof DOMException === "function") {
+    error = new DOMException(record.message, record.name) as never;
+  } else {
+    const Class = record.name === "AggregateError"
+      ? AggregateError
+      : Object.hasOwn(BUILTINS, record.name)
+      ? BUILTINS[record.name]
+      : Error;
+    error = Class === AggregateError ? new AggregateError([], record.message) : new Class(record.message);
+    if (error.name !== record.name) define(error, "name", record.name);
+  }
+  if (record.stack !== undefined) define(error, "stack", record.stack);
+  if (record.cause !== undefined) define(error, "cause", fromWire(record.cause));
+  for (const [key, prop] of Object.entries(record.props ?? {})) {
+    const value = (prop as { errors?: boolean }).errors
+      ? ((prop as { value: Wire[] }).value).map(fromWire)
+      : fromWire(prop);
+    if (key === "errors" && error instanceof AggregateError) define(error, key, value);
+    else error[key] = value;
+  }
+  return error;
+}
+
+/** The errors of a RESULT message, `[index, wire, ...]`, by item index. */
+export function errorsFromWire(flat: unknown[]): Map<number, unknown> {
+  const errors = new Map<number, unknown>();
+  for (let i = 0; i < flat.length; i += 2) {
+    errors.set(flat[i] as number, fromWire(flat[i + 1] as Wire));
+  }
+  return errors;
+}

@@ -1,0 +1,159 @@
+// How a task reaches a worker: an export of `options.module` by reference
+// (like pickle sends a function by qualified name), a built-in by its global
+// path, any other function by its source text.
+import { exportedFunction, loadModule, moduleSpecifier } from "./_module.ts";
+import type { Task } from "./types.ts";
+
+/** A task as a worker can find it again. */
+export type TaskRef =
+  | { export: string }
+  | { global: string }
+  | { source: string };
+
+// Where built-ins live: their own functions and those of these objects.
+const HOLDERS = [
+  "Math",
+  "JSON",
+  "Reflect",
+  "Atomics",
+  "Object",
+  "Array",
+  "Number",
+  "String",
+  "Boolean",
+  "BigInt",
+  "Symbol",
+  "Date",
+  "Promise",
+  "ArrayBuffer",
+  "URL",
+];
+const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
+// Global functions some runtimes write in JavaScript (so not `[native code]`).
+const KNOWN = new Set(["structuredClone", "atob", "btoa", "queueMicrotask", "fetch"]);
+
+let builtins: Map<unknown, string> | undefined;
+
+function isNative(fn: unknown): boolean {
+  return NATIVE.test(Function.prototype.toString.call(fn));
+}
+
+// Maps each native function reachable from the global object (one level
+// deep into HOLDERS) to its path, e.g. `Math.abs` → "Math.abs".
+function builtinPaths(): Map<unknown, string> {
+  if (builtins) return builtins;
+  const paths = new Map<unknown, string>();
+  // Functions of the HOLDERS are the runtime's; on the global object itself,
+  // only native or KNOWN ones are (a script may add its own).
+  const scan = (holder: object, prefix: string): void => {
+    for (const key of Object.getOwnPropertyNames(holder)) {
+      const value = Object.getOwnPropertyDescriptor(holder, key)?.value;
+      if (
+        typeof value === "function" && !paths.has(value) &&
+        (prefix !== "" || KNOWN.has(key) || isNative(value))
+      ) {
+        paths.set(value, prefix + key);
+      }
+    }
+  };
+  const global = globalThis as Record<string, unknown>;
+  for (const name of HOLDERS) {
+    const holder = Object.getOwnPropertyDescriptor(global, name)?.value;
+    if (holder != null) scan(holder as object, `${name}.`);
+  }
+  scan(global, "");
+  builtins = paths;
+  return paths;
+}
+
+/** The function at a global path such as `"Math.abs"`, or a `TypeError`. */
+export function globalFunction(path: string): (...args: unknown[]) => unknown {
+  let value: unknown = globalThis;
+  for (const key of path.split(".")) value = (value as Record<string, unknown>)?.[key];
+  if (typeof value !== "function") {
+    throw new TypeError(`Cannot run task '${path}' as it is not a function in the worker`);
+  }
+  return value as (...args: unknown[]) => unknown;
+}
+
+/** A task made ready to send: one id per distinct reference. */
+export interface Prepared {
+  readonly id: number;
+  readonly ref: TaskRef;
+}
+
+/** Turns tasks into references against one pool's `options.module`. */
+export class TaskRefs {
+  readonly specifier: string | undefined;
+  #byName = new Map<string, Prepared>();
+  #byFn = new WeakMap<object, Prepared>();
+  #byKey = new Map<string, Prepared>();
+  #exports: Record<string, unknown> | undefined;
+  #names: Map<unknown, string> | undefined;
+  #loading: Promise<unknown> | undefined;
+
+  /** @param module The pool's `options.module`, if any. */
+  constructor(module: string | URL | undefined) {
+    this.specifier = module === undefined ? undefined : moduleSpecifier(module);
+  }
+
+  /**
+   * `task` with its id: the same id for the same reference (an inline arrow
+   * function written once but created anew per call keeps its id).
+   */
+  prepare(task: Task): Prepared | Promise<Prepared> {
+    const cached = typeof task === "string" ? this.#byName.get(task) : this.#byFn.get(task);
+    if (cached !== undefined) return cached;
+    const ref = this.resolve(task);
+    return ref instanceof Promise ? ref.then((ref) => this.#intern(task, ref)) : this.#intern(task, ref);
+  }
+
+  #intern(task: Task, ref: TaskRef): Prepared {
+    const key = "export" in ref ? `e${ref.export}` : "global" in ref ? `g${ref.global}` : `s${ref.source}`;
+    let prepared = this.#byKey.get(key);
+    if (prepared === undefined) {
+      prepared = { id: this.#byKey.size, ref };
+      this.#byKey.set(key, prepared);
+    }
+    if (typeof task === "string") this.#byName.set(task, prepared);
+    else this.#byFn.set(task, prepared);
+    return prepared;
+  }
+
+  /** The reference for `task`; a promise while the module is being imported. */
+  resolve(task: Task): TaskRef | Promise<TaskRef> {
+    if (this.specifier !== undefined && this.#exports === undefined) {
+      this.#loading ??= loadModule(this.specifier).then((exports) => {
+        this.#exports = exports;
+        this.#names = new Map();
+        for (const [name, value] of Object.entries(exports)) {
+          if (typeof value === "function" && !this.#names.has(value)) {
+            this.#names.set(value, name);
+          }
+        }
+      });
+      return this.#loading.then(() => this.resolve(task));
+    }
+    if (typeof task === "string") {
+      if (this.specifier === undefined) {
+        throw new TypeError(
+          `Cannot run task '${task}' as no 'module' option was given to the pool`,
+        );
+      }
+      exportedFunction(this.#exports!, task, this.specifier);
+      return { export: task };
+    }
+    const name = this.#names?.get(task);
+    if (name !== undefined) return { export: name };
+    const path = builtinPaths().get(task);
+    if (path !== undefined) return { global: path };
+    if (isNative(task)) {
+      throw new TypeError(
+        `Cannot send task '${
+          task.name || "(anonymous)"
+        }' to a worker as it is a native or bound function: export it from 'module' and pass it by reference`,
+      );
+    }
+    return { source: Function.prototype.toString.call(task) };
+  }
+}

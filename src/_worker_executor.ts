@@ -1,0 +1,403 @@
+// Pool's executor: chunks run in worker threads spawned through a
+// WorkerAdapter. At least two chunks in flight per worker (more while chunks
+// are quick), so a worker never waits for its next message; a task's
+// reference goes once per worker, then its id.
+import type { Chunk, Executor, ExecutorConfig, ExecutorHost } from "./_executor.ts";
+import { WorkerCrashedError } from "./errors.ts";
+import {
+  errorsFromWire,
+  FAILED,
+  fromWire,
+  INIT,
+  INIT_FAILED,
+  READY,
+  type ReplyMessage,
+  RESULT,
+  RING,
+  RUN,
+} from "./_protocol.ts";
+import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
+import type { Task } from "./types.ts";
+import type { WorkerAdapter, WorkerHandle } from "./worker_adapter.ts";
+
+/** Chunks posted to a worker and not yet answered: at least this many... */
+const MIN_DEPTH = 2;
+/** ...and more while chunks are quick, up to this many... */
+const MAX_DEPTH = 64;
+/** ...so that about this many milliseconds of work wait in a worker's line. */
+const BUDGET_MS = 2;
+
+// The worker entry next to this module, `.ts` from sources, `.js` when built.
+function workerUrl(): URL {
+  const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ?? ".js";
+  return new URL(`./_worker${ext}`, import.meta.url);
+}
+
+interface Slot {
+  handle: WorkerHandle;
+  cells: Int32Array;
+  /** Posted chunks by seq, in posting order (the worker runs them in it). */
+  inflight: Map<number, Chunk<Prepared>>;
+  /** Task ids whose reference the worker has. */
+  sent: Set<number>;
+  seq: number;
+  chunks: number;
+  /** How many chunks may be in flight: more while chunks are quick. */
+  depth: number;
+  /** Average milliseconds per chunk, measured between replies of a busy worker. */
+  cost: number;
+  /** When the last reply came. */
+  last: number;
+  /** The worker went on with a queued chunk after its last reply. */
+  busy: boolean;
+  ready: boolean;
+  /** Takes new chunks (false once maxTasksPerChild is reached). */
+  live: boolean;
+  /** Ended, or being stopped by us: its events mean nothing any more. */
+  dead: boolean;
+  /** The error the worker reported as it crashed; its exit comes next. */
+  error?: { error: unknown; timer: ReturnType<typeof setTimeout> };
+  referenced: boolean;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Runs chunks in workers; see src/_executor.ts for the contract. */
+export class WorkerExecutor implements Executor<Prepared> {
+  #host: ExecutorHost;
+  #config: ExecutorConfig;
+  #adapter: WorkerAdapter | undefined;
+  #initRef: TaskRef | undefined;
+  #ready: Promise<void>;
+  #isReady = false;
+  #refs: TaskRefs;
+  #slots: Slot[] = [];
+  #where = new Map<Chunk<Prepared>, Slot>();
+  #backlog: Chunk<Prepared>[] = [];
+  #draining = false;
+  #ending = new Set<Promise<void>>();
+  #stopped = false;
+  /** Crashes in a row in which no chunk had started. */
+  #fruitless = 0;
+  #url = workerUrl();
+
+  constructor(
+    host: ExecutorHost,
+    config: ExecutorConfig,
+    adapter: WorkerAdapter | Promise<WorkerAdapter>,
+  ) {
+    this.#host = host;
+    this.#config = config;
+    this.#refs = new TaskRefs(config.module);
+    const init = config.initializer;
+    this.#ready = Promise.all([
+      Promise.resolve(adapter).then((adapter) => (this.#adapter = adapter)),
+      init === undefined ? undefined : Promise.resolve().then(() => this.#refs.resolve(init)).then(
+        (ref) => (this.#initRef = ref),
+        (error) => this.#break(error),
+      ),
+    ]).then(() => {
+      this.#isReady = true;
+    });
+  }
+
+  prepare(task: Task): Prepared | Promise<Prepared> {
+    if (!this.#isReady) return this.#ready.then(() => this.#refs.prepare(task));
+    return this.#refs.prepare(task);
+  }
+
+  hasCapacity(): boolean {
+    return this.#backlog.length === 0 && this.#hasRoom();
+  }
+
+  #hasRoom(): boolean {
+    if (this.#stopped) return false;
+    let live = 0;
+    for (const slot of this.#slots) {
+      if (!slot.live) continue;
+      if (this.#canTake(slot)) return true;
+      live++;
+    }
+    return live < this.#config.processes;
+  }
+
+  #canTake(slot: Slot): boolean {
+    return slot.inflight.size < slot.depth && slot.seq - Atomics.load(slot.cells, RING) < RING - 1;
+  }
+
+  run(chunk: Chunk<Prepared>): void {
+    let best: Slot | undefined;
+    let live = 0;
+    for (const slot of this.#slots) {
+      if (!slot.live) continue;
+      live++;
+      if (this.#canTake(slot) && (!best || slot.inflight.size < best.inflight.size)) best = slot;
+    }
+    if ((best === undefined || best.inflight.size > 0) && live < this.#config.processes) {
+      best = this.#spawn();
+    }
+    this.#post(best!, chunk);
+  }
+
+  #post(slot: Slot, chunk: Chunk<Prepared>): void {
+    const seq = ++slot.seq;
+    const task = chunk.task;
+    const first = !slot.sent.has(task.id);
+    const message = first
+      ? [RUN, seq, task.id, chunk.star, chunk.items, task.ref]
+      : [RUN, seq, task.id, chunk.star, chunk.items];
+    Atomics.store(slot.cells, seq % RING, seq);
+    try {
+      slot.handle.postMessage(message, chunk.transfer);
+    } catch (error) {
+      Atomics.store(slot.cells, seq % RING, 0);
+      chunk.fail(
+        new DOMException(
+          `Cannot send the task's arguments to the worker as they cannot be structured-cloned: ${
+            (error as Error)?.message
+          }`,
+          "DataCloneError",
+        ),
+      );
+      return;
+    }
+    if (first) slot.sent.add(task.id);
+    slot.inflight.set(seq, chunk);
+    this.#where.set(chunk, slot);
+    if (!slot.referenced) {
+      slot.referenced = true;
+      slot.handle.ref();
+    }
+    const max = this.#config.maxTasksPerChild;
+    if (max !== undefined && ++slot.chunks >= max) slot.live = false;
+  }
+
+  #spawn(): Slot {
+    const handle = this.#adapter!.spawn(this.#url);
+    const slot: Slot = {
+      handle,
+      cells: new Int32Array(new SharedArrayBuffer(4 * (RING + 1))),
+      inflight: new Map(),
+      sent: new Set(),
+      seq: 0,
+      chunks: 0,
+      depth: MIN_DEPTH,
+      cost: BUDGET_MS / MIN_DEPTH,
+      last: 0,
+      busy: false,
+      ready: false,
+      live: true,
+      dead: false,
+      referenced: true,
+    };
+    handle.onMessage((message) => this.#onMessage(slot, message as ReplyMessage));
+    handle.onError((error) => this.#errored(slot, error));
+    handle.onExit((code) => this.#crash(slot, slot.error?.error, code));
+    this.#slots.push(slot);
+    const { initArgs } = this.#config;
+    try {
+      handle.postMessage([INIT, this.#refs.specifier, this.#initRef, initArgs, slot.cells]);
+    } catch (error) {
+      this.#break(error);
+    }
+    return slot;
+  }
+
+  #onMessage(slot: Slot, message: ReplyMessage): void {
+    switch (message[0]) {
+      case RESULT:
+      case FAILED: {
+        const chunk = slot.inflight.get(message[1]);
+        if (chunk === undefined) return;
+        slot.inflight.delete(message[1]);
+        this.#where.delete(chunk);
+        this.#fruitless = 0;
+        this.#measure(slot);
+        this.#freed(slot);
+        if (message[0] === FAILED) chunk.fail(fromWire(message[2]));
+        else chunk.settle(message[2], message[3] && errorsFromWire(message[3]));
+        return;
+      }
+      case READY:
+        slot.ready = true;
+        return;
+      case INIT_FAILED:
+        this.#break(fromWire(message[1]));
+    }
+  }
+
+  // Between two replies of a worker that had its next chunk queued lies the
+  // time of one chunk: keep BUDGET_MS of such chunks in flight.
+  #measure(slot: Slot): void {
+    const now = performance.now();
+    if (slot.busy) {
+      slot.cost = slot.cost * 0.75 + (now - slot.last) * 0.25;
+      slot.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / slot.cost)));
+    }
+    slot.last = now;
+    slot.busy = slot.inflight.size > 0;
+  }
+
+  // A chunk of `slot` is done: retire or unreference an idle worker, and
+  // hand the freed place to chunks taken back from a stopped worker.
+  #freed(slot: Slot): void {
+    if (slot.inflight.size === 0 && !slot.dead) {
+      if (!slot.live) this.#stop(slot);
+      else if (slot.referenced) {
+        slot.referenced = false;
+        slot.handle.unref();
+      }
+    }
+    if (this.#backlog.length > 0) this.#drain();
+  }
+
+  #stop(slot: Slot): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.live = false;
+    this.#slots.splice(this.#slots.indexOf(slot), 1);
+    const ended = slot.handle.terminate().catch(() => {});
+    this.#ending.add(ended);
+    ended.then(() => this.#ending.delete(ended));
+  }
+
+  // An uncaught error: the worker is ending. Wait for its exit, before which
+  // Node delivers the replies the worker sent first (else a chunk that had
+  // finished would count as crashed), but not forever.
+  #errored(slot: Slot, error: unknown): void {
+    if (slot.dead || slot.error) return;
+    slot.error = { error, timer: setTimeout(() => this.#crash(slot, error), 1000) };
+  }
+
+  // The worker ended without being asked: fail what it started, run the rest elsewhere.
+  #crash(slot: Slot, error: unknown, code?: number): void {
+    if (slot.error) clearTimeout(slot.error.timer);
+    if (slot.dead) return;
+    this.#stop(slot);
+    if (this.#stopped) return;
+    const how = slot.error ? `crashed (${describe(error)})` : `exited with code ${code}`;
+    if (!slot.ready) {
+      this.#break(
+        new WorkerCrashedError(`Worker ${how} before it was ready`, { cause: error }),
+      );
+      return;
+    }
+    const crash = new WorkerCrashedError(
+      `Worker ${how} while running a task`,
+      slot.error ? { cause: error } : undefined,
+    );
+    this.#evacuate(slot, crash);
+  }
+
+  // Takes every chunk off a stopped worker: those it started fail with
+  // `crash` (if given), the others go back to the backlog.
+  #evacuate(slot: Slot, crash?: WorkerCrashedError): void {
+    const failed: Chunk<Prepared>[] = [];
+    // Workers that keep crashing before they start anything: fail it all
+    // rather than respawn forever.
+    const hopeless = crash !== undefined && ++this.#fruitless >= 3;
+    for (const [seq, chunk] of slot.inflight) {
+      this.#where.delete(chunk);
+      if (crash && (hopeless || Atomics.load(slot.cells, seq % RING) === -seq)) {
+        failed.push(chunk);
+      } else this.#backlog.push(chunk);
+    }
+    if (failed.length > 0) this.#fruitless = 0;
+    slot.inflight.clear();
+    if (this.#backlog.length > 0) this.#drain();
+    for (const chunk of failed) chunk.fail(crash);
+    this.#host.pump();
+  }
+
+  // Re-posts taken-back chunks, a microtask later so that the cancels of
+  // one aborted call, which come together, drop them first.
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    queueMicrotask(() => {
+      this.#draining = false;
+      while (this.#backlog.length > 0 && this.#hasRoom()) this.run(this.#backlog.shift()!);
+      this.#host.pump();
+    });
+  }
+
+  /**
+   * Takes back a chunk given to `run` that no worker has started (it may
+   * wait in a worker's pipeline): true if it was taken back, and then it is
+   * never settled. For the core's `imap` `return()`, which drops only chunks
+   * that have not started.
+   */
+  withdraw(chunk: Chunk<Prepared>): boolean {
+    const index = this.#backlog.indexOf(chunk);
+    if (index >= 0) {
+      this.#backlog.splice(index, 1);
+      return true;
+    }
+    const slot = this.#where.get(chunk);
+    if (slot === undefined) return false;
+    for (const [seq, c] of slot.inflight) {
+      if (c !== chunk) continue;
+      if (Atomics.compareExchange(slot.cells, seq % RING, seq, 0) !== seq) return false;
+      slot.inflight.delete(seq);
+      this.#where.delete(chunk);
+      this.#freed(slot);
+      queueMicrotask(() => this.#host.pump());
+      return true;
+    }
+    return false;
+  }
+
+  cancel(chunk: Chunk<Prepared>): void {
+    const index = this.#backlog.indexOf(chunk);
+    if (index >= 0) {
+      this.#backlog.splice(index, 1);
+      this.#host.pump();
+      return;
+    }
+    const slot = this.#where.get(chunk);
+    if (slot === undefined) return;
+    this.#where.delete(chunk);
+    let seq = 0;
+    for (const [s, c] of slot.inflight) {
+      if (c === chunk) seq = s;
+    }
+    slot.inflight.delete(seq);
+    const { cells } = slot;
+    if (
+      Atomics.compareExchange(cells, seq % RING, seq, 0) === seq ||
+      Atomics.load(cells, RING) > seq
+    ) {
+      // Not started (the worker will skip it), or done (its reply is dropped).
+      this.#freed(slot);
+    } else {
+      // Running: stop the worker (a synchronous loop stops only so).
+      this.#stop(slot);
+      this.#evacuate(slot);
+    }
+    this.#host.pump();
+  }
+
+  #break(cause: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const slot of [...this.#slots]) this.#stop(slot);
+    this.#backlog = [];
+    this.#where.clear();
+    this.#host.broken(cause);
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    for (const slot of [...this.#slots]) this.#stop(slot);
+    await Promise.all(this.#ending);
+  }
+
+  terminate(): Promise<void> {
+    this.#backlog = [];
+    this.#where.clear();
+    return this.shutdown();
+  }
+}
