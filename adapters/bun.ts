@@ -18,7 +18,11 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { SpawnOptions, WorkerAdapter, WorkerHandle } from "../src/worker_adapter.ts";
+import type {
+  SpawnOptions,
+  WorkerAdapter,
+  WorkerHandle,
+} from "../src/worker_adapter.ts";
 
 /**
  * Spawns `Pool` workers with Bun's `node:worker_threads`.
@@ -38,7 +42,10 @@ export const bunAdapter: WorkerAdapter = {
     const worker = new Worker(url, { resourceLimits: options?.resourceLimits });
     return {
       postMessage: (message, transfer) =>
-        worker.postMessage(message, transfer as Parameters<Worker["postMessage"]>[1]),
+        worker.postMessage(
+          message,
+          transfer as Parameters<Worker["postMessage"]>[1],
+        ),
       onMessage: (listener) => void worker.on("message", listener),
       onError: (listener) => void worker.on("error", listener),
       onExit: (listener) => void worker.once("exit", listener),

@@ -22,7 +22,11 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { SpawnOptions, WorkerAdapter, WorkerHandle } from "../src/worker_adapter.ts";
+import type {
+  SpawnOptions,
+  WorkerAdapter,
+  WorkerHandle,
+} from "../src/worker_adapter.ts";
 
 /**
  * Spawns `Pool` workers with Deno's `node:worker_threads`.
@@ -40,12 +44,18 @@ export const denoAdapter: WorkerAdapter = {
   name: "deno",
   spawn(url: URL, options?: SpawnOptions): WorkerHandle {
     const boot = `const entry = ${JSON.stringify(url.href)};\nimport(entry);\n`;
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
-      resourceLimits: options?.resourceLimits,
-    });
+    const worker = new Worker(
+      new URL(`data:text/javascript,${encodeURIComponent(boot)}`),
+      {
+        resourceLimits: options?.resourceLimits,
+      },
+    );
     return {
       postMessage: (message, transfer) =>
-        worker.postMessage(message, transfer as Parameters<Worker["postMessage"]>[1]),
+        worker.postMessage(
+          message,
+          transfer as Parameters<Worker["postMessage"]>[1],
+        ),
       onMessage: (listener) => void worker.on("message", listener),
       onError: (listener) => void worker.on("error", listener),
       onExit: (listener) => void worker.once("exit", listener),

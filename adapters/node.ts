@@ -16,7 +16,11 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { SpawnOptions, WorkerAdapter, WorkerHandle } from "../src/worker_adapter.ts";
+import type {
+  SpawnOptions,
+  WorkerAdapter,
+  WorkerHandle,
+} from "../src/worker_adapter.ts";
 
 /**
  * Spawns `Pool` workers with `node:worker_threads`.
@@ -36,7 +40,10 @@ export const nodeAdapter: WorkerAdapter = {
     const worker = new Worker(url, { resourceLimits: options?.resourceLimits });
     return {
       postMessage: (message, transfer) =>
-        worker.postMessage(message, transfer as Parameters<Worker["postMessage"]>[1]),
+        worker.postMessage(
+          message,
+          transfer as Parameters<Worker["postMessage"]>[1],
+        ),
       onMessage: (listener) => void worker.on("message", listener),
       onError: (listener) => void worker.on("error", listener),
       onExit: (listener) => void worker.once("exit", listener),

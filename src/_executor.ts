@@ -11,7 +11,7 @@ export interface Chunk<P = unknown> {
   /** Call as `fn(...item)` rather than `fn(item)`. */
   readonly star: boolean;
   /** Objects to transfer with the items (apply family, Pool only). */
-  readonly transfer?: Transferable[];
+  readonly transfer?: object[];
   /**
    * Report the chunk done: one value per item, and the errors of the items that
    * failed by index. Calls after the first, or after a cancel, are ignored.

@@ -13,7 +13,7 @@ export interface MapCall {
   single: boolean;
   chunkSize?: number;
   signal?: AbortSignal;
-  transfer?: Transferable[];
+  transfer?: object[];
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
 }
@@ -24,7 +24,10 @@ export function defaultChunkSize(length: number, processes: number): number {
 }
 
 /** Starts a map-family call on `scheduler`; returns its result at once. */
-export function startMap<T>(scheduler: Scheduler, call: MapCall): AsyncResult<T> {
+export function startMap<T>(
+  scheduler: Scheduler,
+  call: MapCall,
+): AsyncResult<T> {
   return new AsyncResult<T>((resolve, reject) => {
     new MapJob(scheduler, call, resolve as (value: unknown) => void, reject);
   });
@@ -79,7 +82,14 @@ class MapJob implements Job {
     for (let start = 0; start < n && !this.#settled; start += size) {
       const items = size >= n ? input : input.slice(start, start + size);
       this.#chunks.add(
-        this.#scheduler.submit(task, items, star, start, this.#deliver, this.#call.transfer),
+        this.#scheduler.submit(
+          task,
+          items,
+          star,
+          start,
+          this.#deliver,
+          this.#call.transfer,
+        ),
       );
     }
     this.#scheduler.pump();

@@ -26,7 +26,9 @@ export function moduleSpecifier(module: string | URL): string {
 }
 
 /** Imports a task module once per specifier. */
-export function loadModule(specifier: string): Promise<Record<string, unknown>> {
+export function loadModule(
+  specifier: string,
+): Promise<Record<string, unknown>> {
   return import(specifier);
 }
 

@@ -6,7 +6,9 @@ import * as check from "./_validate.ts";
 interface Runtime {
   navigator?: { hardwareConcurrency?: number };
   process?: {
-    getBuiltinModule?: (id: string) => { availableParallelism?: () => number } | undefined;
+    getBuiltinModule?: (
+      id: string,
+    ) => { availableParallelism?: () => number } | undefined;
   };
 }
 
@@ -19,21 +21,29 @@ export function cpuCount(): number {
 }
 
 /** Validates the constructor's argument into an executor config. */
-export function poolConfig(options: number | PoolOptions | undefined): ExecutorConfig {
+export function poolConfig(
+  options: number | PoolOptions | undefined,
+): ExecutorConfig {
   const action = "create pool";
   const opts: PoolOptions = typeof options === "number" || options === undefined
     ? { processes: options }
     : options;
   if (typeof opts !== "object" || opts === null) {
     throw new TypeError(
-      `Cannot ${action} as 'options' must be a number or an object: current value is ${String(options)}`,
+      `Cannot ${action} as 'options' must be a number or an object: current value is ${
+        String(options)
+      }`,
     );
   }
   const processes = opts.processes === undefined
     ? cpuCount()
     : check.positiveInteger(action, "processes", opts.processes);
-  if (opts.initializer !== undefined) check.task(action, "initializer", opts.initializer);
-  if (opts.initArgs !== undefined) check.argList(action, "initArgs", opts.initArgs);
+  if (opts.initializer !== undefined) {
+    check.task(action, "initializer", opts.initializer);
+  }
+  if (opts.initArgs !== undefined) {
+    check.argList(action, "initArgs", opts.initArgs);
+  }
   if (opts.maxTasksPerChild !== undefined) {
     check.positiveInteger(action, "maxTasksPerChild", opts.maxTasksPerChild);
   }
@@ -42,7 +52,9 @@ export function poolConfig(options: number | PoolOptions | undefined): ExecutorC
     !(opts.module instanceof URL)
   ) {
     throw new TypeError(
-      `Cannot ${action} as 'module' must be a string or a URL: current value is ${String(opts.module)}`,
+      `Cannot ${action} as 'module' must be a string or a URL: current value is ${
+        String(opts.module)
+      }`,
     );
   }
   return {
@@ -59,7 +71,7 @@ export interface AnyCallOptions {
   chunkSize?: number;
   bufferSize?: number;
   signal?: AbortSignal;
-  transfer?: Transferable[];
+  transfer?: object[];
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
 }
@@ -75,7 +87,9 @@ export function callOptions(
   }
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
-      `Cannot ${action} as 'options' must be a number or an object: current value is ${String(options)}`,
+      `Cannot ${action} as 'options' must be a number or an object: current value is ${
+        String(options)
+      }`,
     );
   }
   if (options.chunkSize !== undefined) {
@@ -89,7 +103,9 @@ export function callOptions(
   check.optionalFunction(action, "errorCallback", options.errorCallback);
   if (options.transfer !== undefined && !Array.isArray(options.transfer)) {
     throw new TypeError(
-      `Cannot ${action} as 'transfer' must be an array: current value is ${String(options.transfer)}`,
+      `Cannot ${action} as 'transfer' must be an array: current value is ${
+        String(options.transfer)
+      }`,
     );
   }
   return options;

@@ -33,7 +33,9 @@ function collect(
     ? Array.fromAsync(iterable as AsyncIterable<unknown>)
     : (async () => {
       const items: unknown[] = [];
-      for await (const item of iterable as AsyncIterable<unknown>) items.push(item);
+      for await (const item of iterable as AsyncIterable<unknown>) {
+        items.push(item);
+      }
       return items;
     })();
 }
@@ -60,7 +62,10 @@ export class PoolBase {
    * @param options The worker count, or {@linkcode PoolOptions}.
    * @param makeExecutor Builds where chunks run (in-process or in workers).
    */
-  constructor(options: number | PoolOptions | undefined, makeExecutor: ExecutorFactory) {
+  constructor(
+    options: number | PoolOptions | undefined,
+    makeExecutor: ExecutorFactory,
+  ) {
     this.#scheduler = new Scheduler(poolConfig(options), makeExecutor);
   }
 
@@ -140,7 +145,13 @@ export class PoolBase {
     iterable: Iterable<T> | AsyncIterable<T>,
     options?: number | MapAsyncOptions<Awaited<R>[]>,
   ): AsyncResult<Awaited<R>[]> {
-    return this.#mapFamily("map", fn, iterable, false, options as AnyCallOptions);
+    return this.#mapFamily(
+      "map",
+      fn,
+      iterable,
+      false,
+      options as AnyCallOptions,
+    );
   }
 
   /**
@@ -172,7 +183,13 @@ export class PoolBase {
     iterable: Iterable<A> | AsyncIterable<A>,
     options?: number | MapAsyncOptions<Awaited<R>[]>,
   ): AsyncResult<Awaited<R>[]> {
-    return this.#mapFamily("starmap", fn, iterable, true, options as AnyCallOptions);
+    return this.#mapFamily(
+      "starmap",
+      fn,
+      iterable,
+      true,
+      options as AnyCallOptions,
+    );
   }
 
   /**

@@ -15,6 +15,11 @@ export const FAILED = 1;
 export const READY = 2;
 /** Worker → parent: `[INIT_FAILED, wire]`, loading the module or the initializer threw. */
 export const INIT_FAILED = 3;
+/**
+ * Worker → parent: `[HELLO]`, the worker listens. The parent sends nothing
+ * before it: Deno drops messages that reach a worker before its listener.
+ */
+export const HELLO = 4;
 
 /**
  * The shared cells a worker and its parent agree through, without messages:
@@ -43,6 +48,7 @@ export type ReplyMessage =
   | [typeof RESULT, number, unknown[], unknown[]?]
   | [typeof FAILED, number, Wire]
   | [typeof READY]
+  | [typeof HELLO]
   | [typeof INIT_FAILED, Wire];
 
 /** An error taken apart into clonable pieces. */
@@ -73,7 +79,9 @@ const BUILTINS: Record<string, ErrorClass> = {
 const SKIP = new Set(["name", "message", "stack", "cause"]);
 
 function clonable(value: unknown): unknown {
-  if (value === null || typeof value !== "object" && typeof value !== "function") {
+  if (
+    value === null || typeof value !== "object" && typeof value !== "function"
+  ) {
     return value;
   }
   try {
@@ -101,15 +109,22 @@ export function toWire(thrown: unknown, depth = 0): Wire {
     message: String(error.message),
   };
   if (typeof error.stack === "string") record.stack = error.stack;
-  if (typeof DOMException === "function" && error instanceof DOMException) record.dom = true;
-  if (Object.hasOwn(error, "cause")) record.cause = toWire(error.cause, depth + 1);
+  if (typeof DOMException === "function" && error instanceof DOMException) {
+    record.dom = true;
+  }
+  if (Object.hasOwn(error, "cause")) {
+    record.cause = toWire(error.cause, depth + 1);
+  }
   const keys = Object.keys(error);
   if (error instanceof AggregateError) keys.push("errors");
   for (const key of keys) {
     if (SKIP.has(key)) continue;
     const value = error[key];
     (record.props ??= {})[key] = key === "errors" && Array.isArray(value)
-      ? { value: value.map((item) => toWire(item, depth + 1)), errors: true } as Wire
+      ? {
+        value: value.map((item) => toWire(item, depth + 1)),
+        errors: true,
+      } as Wire
       : isError(value)
       ? toWire(value, depth + 1)
       : { value: clonable(value) };
@@ -118,7 +133,11 @@ export function toWire(thrown: unknown, depth = 0): Wire {
 }
 
 function define(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** Puts a thrown value back together: built-in classes as themselves, other names on an `Error`. */
@@ -134,17 +153,22 @@ export function fromWire(wire: Wire): unknown {
       : Object.hasOwn(BUILTINS, record.name)
       ? BUILTINS[record.name]
       : Error;
-    error = Class === AggregateError ? new AggregateError([], record.message) : new Class(record.message);
+    error = Class === AggregateError
+      ? new AggregateError([], record.message)
+      : new Class(record.message);
     if (error.name !== record.name) define(error, "name", record.name);
   }
   if (record.stack !== undefined) define(error, "stack", record.stack);
-  if (record.cause !== undefined) define(error, "cause", fromWire(record.cause));
+  if (record.cause !== undefined) {
+    define(error, "cause", fromWire(record.cause));
+  }
   for (const [key, prop] of Object.entries(record.props ?? {})) {
     const value = (prop as { errors?: boolean }).errors
-      ? ((prop as { value: Wire[] }).value).map(fromWire)
+      ? (prop as { value: Wire[] }).value.map(fromWire)
       : fromWire(prop);
-    if (key === "errors" && error instanceof AggregateError) define(error, key, value);
-    else error[key] = value;
+    if (key === "errors" && error instanceof AggregateError) {
+      define(error, key, value);
+    } else error[key] = value;
   }
   return error;
 }

@@ -37,7 +37,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   readonly task: P;
   readonly items: readonly unknown[];
   readonly star: boolean;
-  readonly transfer?: Transferable[];
+  readonly transfer?: object[];
   /** Where in the job's input the first item stands. */
   readonly start: number;
   state: number = QUEUED;
@@ -51,7 +51,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: Transferable[],
+    transfer?: object[],
   ) {
     this.#scheduler = scheduler;
     this.task = task;
@@ -126,9 +126,17 @@ export class Scheduler {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: Transferable[],
+    transfer?: object[],
   ): ScheduledChunk<P> {
-    const chunk = new ScheduledChunk(this, task, items, star, start, deliver, transfer);
+    const chunk = new ScheduledChunk(
+      this,
+      task,
+      items,
+      star,
+      start,
+      deliver,
+      transfer,
+    );
     this.#queue.push(chunk as ScheduledChunk);
     return chunk;
   }
@@ -187,7 +195,9 @@ export class Scheduler {
   /** Drops a chunk that has not started, even one the executor holds. */
   withdraw(chunk: ScheduledChunk): boolean {
     if (this.#unqueue(chunk)) return true;
-    if (chunk.state !== RUNNING || !this.executor.withdraw?.(chunk)) return false;
+    if (chunk.state !== RUNNING || !this.executor.withdraw?.(chunk)) {
+      return false;
+    }
     chunk.state = DONE;
     this.#running.delete(chunk);
     return true;
@@ -217,13 +227,17 @@ export class Scheduler {
 
   /** Waits for every call to finish, then releases the workers. */
   join(): Promise<void> {
-    if (this.state === "running") throw new PoolClosedError("Pool is still running");
+    if (this.state === "running") {
+      throw new PoolClosedError("Pool is still running");
+    }
     if (this.#ended) return this.#ended;
     for (const job of [...this.#jobs]) job.drain();
     this.#ended = new Promise<void>((resolve) => {
       if (this.#jobs.size === 0) resolve();
       else this.#idle.push(resolve);
-    }).then(() => this.state === "terminated" ? undefined : this.executor.shutdown());
+    }).then(() =>
+      this.state === "terminated" ? undefined : this.executor.shutdown()
+    );
     return this.#ended;
   }
 

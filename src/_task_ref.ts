@@ -8,7 +8,7 @@ import type { Task } from "./types.ts";
 export type TaskRef =
   | { export: string }
   | { global: string }
-  | { source: string };
+  | { source: string; name?: string };
 
 // Where built-ins live: their own functions and those of these objects.
 const HOLDERS = [
@@ -28,9 +28,17 @@ const HOLDERS = [
   "ArrayBuffer",
   "URL",
 ];
+// A name the worker can bind the source to, so recursion by name works.
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
 // Global functions some runtimes write in JavaScript (so not `[native code]`).
-const KNOWN = new Set(["structuredClone", "atob", "btoa", "queueMicrotask", "fetch"]);
+const KNOWN = new Set([
+  "structuredClone",
+  "atob",
+  "btoa",
+  "queueMicrotask",
+  "fetch",
+]);
 
 let builtins: Map<unknown, string> | undefined;
 
@@ -69,9 +77,13 @@ function builtinPaths(): Map<unknown, string> {
 /** The function at a global path such as `"Math.abs"`, or a `TypeError`. */
 export function globalFunction(path: string): (...args: unknown[]) => unknown {
   let value: unknown = globalThis;
-  for (const key of path.split(".")) value = (value as Record<string, unknown>)?.[key];
+  for (const key of path.split(".")) {
+    value = (value as Record<string, unknown>)?.[key];
+  }
   if (typeof value !== "function") {
-    throw new TypeError(`Cannot run task '${path}' as it is not a function in the worker`);
+    throw new TypeError(
+      `Cannot run task '${path}' as it is not a function in the worker`,
+    );
   }
   return value as (...args: unknown[]) => unknown;
 }
@@ -102,14 +114,22 @@ export class TaskRefs {
    * function written once but created anew per call keeps its id).
    */
   prepare(task: Task): Prepared | Promise<Prepared> {
-    const cached = typeof task === "string" ? this.#byName.get(task) : this.#byFn.get(task);
+    const cached = typeof task === "string"
+      ? this.#byName.get(task)
+      : this.#byFn.get(task);
     if (cached !== undefined) return cached;
     const ref = this.resolve(task);
-    return ref instanceof Promise ? ref.then((ref) => this.#intern(task, ref)) : this.#intern(task, ref);
+    return ref instanceof Promise
+      ? ref.then((ref) => this.#intern(task, ref))
+      : this.#intern(task, ref);
   }
 
   #intern(task: Task, ref: TaskRef): Prepared {
-    const key = "export" in ref ? `e${ref.export}` : "global" in ref ? `g${ref.global}` : `s${ref.source}`;
+    const key = "export" in ref
+      ? `e${ref.export}`
+      : "global" in ref
+      ? `g${ref.global}`
+      : `s${ref.name}\n${ref.source}`;
     let prepared = this.#byKey.get(key);
     if (prepared === undefined) {
       prepared = { id: this.#byKey.size, ref };
@@ -154,6 +174,9 @@ export class TaskRefs {
         }' to a worker as it is a native or bound function: export it from 'module' and pass it by reference`,
       );
     }
-    return { source: Function.prototype.toString.call(task) };
+    const source = Function.prototype.toString.call(task);
+    return IDENTIFIER.test(task.name)
+      ? { source, name: task.name }
+      : { source };
   }
 }

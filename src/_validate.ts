@@ -3,7 +3,9 @@ import type { Task } from "./types.ts";
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "function") {
+    return `function ${value.name || "(anonymous)"}`;
+  }
   try {
     return String(value);
   } catch {
@@ -19,12 +21,16 @@ export function positiveInteger(
 ): number {
   if (typeof value !== "number") {
     throw new TypeError(
-      `Cannot ${action} as '${name}' must be a positive integer: current value is ${show(value)}`,
+      `Cannot ${action} as '${name}' must be a positive integer: current value is ${
+        show(value)
+      }`,
     );
   }
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
-      `Cannot ${action} as '${name}' must be a positive integer: current value is ${show(value)}`,
+      `Cannot ${action} as '${name}' must be a positive integer: current value is ${
+        show(value)
+      }`,
     );
   }
   return value;
@@ -35,7 +41,9 @@ export function task(action: string, name: string, value: unknown): Task {
   if (typeof value === "function") return value as Task;
   if (typeof value === "string" && value !== "") return value;
   throw new TypeError(
-    `Cannot ${action} as '${name}' must be a function or the name of an export of 'module': current value is ${show(value)}`,
+    `Cannot ${action} as '${name}' must be a function or the name of an export of 'module': current value is ${
+      show(value)
+    }`,
   );
 }
 
@@ -53,16 +61,24 @@ export function iterable(
     return value as Iterable<unknown> | AsyncIterable<unknown>;
   }
   throw new TypeError(
-    `Cannot ${action} as 'iterable' must be an Iterable or AsyncIterable: current value is ${show(value)}`,
+    `Cannot ${action} as 'iterable' must be an Iterable or AsyncIterable: current value is ${
+      show(value)
+    }`,
   );
 }
 
 /** Throws unless `value` is an array of arguments (or `undefined`). */
-export function argList(action: string, name: string, value: unknown): unknown[] {
+export function argList(
+  action: string,
+  name: string,
+  value: unknown,
+): unknown[] {
   if (value === undefined) return [];
   if (Array.isArray(value)) return value;
   throw new TypeError(
-    `Cannot ${action} as '${name}' must be an array: current value is ${show(value)}`,
+    `Cannot ${action} as '${name}' must be an array: current value is ${
+      show(value)
+    }`,
   );
 }
 
@@ -74,13 +90,18 @@ export function optionalFunction(
 ): void {
   if (value !== undefined && typeof value !== "function") {
     throw new TypeError(
-      `Cannot ${action} as '${name}' must be a function: current value is ${show(value)}`,
+      `Cannot ${action} as '${name}' must be a function: current value is ${
+        show(value)
+      }`,
     );
   }
 }
 
 /** Throws unless `value` is an AbortSignal (or `undefined`). */
-export function signal(action: string, value: unknown): AbortSignal | undefined {
+export function signal(
+  action: string,
+  value: unknown,
+): AbortSignal | undefined {
   if (value === undefined) return undefined;
   if (
     typeof value === "object" && value !== null &&
@@ -90,7 +111,9 @@ export function signal(action: string, value: unknown): AbortSignal | undefined 
     return value as AbortSignal;
   }
   throw new TypeError(
-    `Cannot ${action} as 'signal' must be an AbortSignal: current value is ${show(value)}`,
+    `Cannot ${action} as 'signal' must be an AbortSignal: current value is ${
+      show(value)
+    }`,
   );
 }
 
@@ -99,7 +122,9 @@ export function timeout(action: string, value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || Number.isNaN(value)) {
     throw new TypeError(
-      `Cannot ${action} as 'timeout' must be a number of milliseconds: current value is ${show(value)}`,
+      `Cannot ${action} as 'timeout' must be a number of milliseconds: current value is ${
+        show(value)
+      }`,
     );
   }
   return Math.max(0, value);

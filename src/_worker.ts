@@ -3,8 +3,10 @@
 // top-level await here (a terminated worker that statically imported a module
 // with top-level await can abort Node 24): everything starts from a promise.
 import { exportedFunction } from "./_module.ts";
+import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import {
   FAILED,
+  HELLO,
   INIT,
   INIT_FAILED,
   type InitMessage,
@@ -45,7 +47,9 @@ function onMessage(message: RunMessage | InitMessage): void {
   } else if (message[0] === INIT) init(message);
 }
 
-async function init([, module, initializer, initArgs, shared]: InitMessage): Promise<void> {
+async function init(
+  [, module, initializer, initArgs, shared]: InitMessage,
+): Promise<void> {
   cells = shared;
   try {
     if (module !== undefined) {
@@ -74,8 +78,18 @@ function drain(): void {
   }
 }
 
-function compile(source: string): Fn {
+function compile(source: string, name: string | undefined): Fn {
   const indirectEval = eval;
+  if (name !== undefined) {
+    try {
+      // Bound to its own name, so `const fib = (n) => ... fib(n - 1)` works.
+      return indirectEval(
+        `(() => { const ${name} = (${source}\n); return ${name}; })()`,
+      );
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
   try {
     return indirectEval(`(${source}\n)`);
   } catch (error) {
@@ -91,11 +105,15 @@ function compile(source: string): Fn {
 }
 
 function resolve(ref: TaskRef): Fn {
-  if ("export" in ref) return exportedFunction(exports, ref.export, specifier ?? "");
+  if ("export" in ref) {
+    return exportedFunction(exports, ref.export, specifier ?? "");
+  }
   if ("global" in ref) return globalFunction(ref.global);
-  const fn = compile(ref.source);
+  const fn = compile(ref.source, ref.name);
   if (typeof fn !== "function") {
-    throw new TypeError("Cannot run the task as its source text is not a function");
+    throw new TypeError(
+      "Cannot run the task as its source text is not a function",
+    );
   }
   return fn;
 }
@@ -111,23 +129,23 @@ function define(ref: TaskRef): Entry {
 // A ReferenceError in a function sent by source: say so, name the identifier.
 function explain(error: unknown, entry: Entry): Wire {
   const wire = toWire(error);
-  if (!entry.source || !(error instanceof ReferenceError) || !("error" in wire)) return wire;
+  if (
+    !entry.source || !(error instanceof ReferenceError) || !("error" in wire)
+  ) return wire;
   const record = wire.error;
   const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
     /Can't find variable: (\S+)/.exec(record.message)?.[1];
   if (name === undefined) return wire;
-  const message = `${record.message}: the task was sent to the worker as source text, ` +
+  const message =
+    `${record.message}: the task was sent to the worker as source text, ` +
     `so it cannot use '${name}' from the scope it was written in. Make the function ` +
     `self-contained, or export it from the pool's 'module' option (options.module) ` +
     `and pass it, or its name, as the task`;
-  if (record.stack) record.stack = record.stack.replace(record.message, message);
+  if (record.stack) {
+    record.stack = record.stack.replace(record.message, message);
+  }
   record.message = message;
   return wire;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 function run(message: RunMessage): void {
@@ -138,95 +156,68 @@ function run(message: RunMessage): void {
   // Claim the chunk, unless the parent cancelled it first.
   if (Atomics.compareExchange(cells, seq % RING, seq, -seq) !== seq) return;
   if (entry === undefined || entry.failed) {
-    const error = entry?.failed?.error ?? new Error(`Task ${message[2]} is unknown`);
+    const error = entry?.failed?.error ??
+      new Error(`Task ${message[2]} is unknown`);
     post([FAILED, seq, toWire(error)]);
     return;
   }
-  const fn = entry.fn;
-  const star = message[3];
-  const items = message[4];
-  const n = items.length;
-  const values = new Array(n);
-  let errors: unknown[] | undefined;
-  for (let i = 0; i < n; i++) {
-    let value: unknown;
-    try {
-      value = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-      if (isThenable(value)) {
-        busy = true;
-        finish(seq, entry, message, values, errors, i, value).then(() => {
-          busy = false;
-          drain();
-        });
-        return;
-      }
-    } catch (error) {
-      (errors ??= []).push(i, explain(error, entry));
-      continue;
-    }
-    values[i] = value;
-  }
-  reply(seq, values, errors);
+  const result = runChunk(entry.fn, message[4], message[3]);
+  if (!(result instanceof Promise)) return reply(seq, result, entry);
+  busy = true;
+  result.then((done) => {
+    reply(seq, done, entry);
+    busy = false;
+    drain();
+  });
 }
 
-async function finish(
-  seq: number,
+// The errors of a chunk as the wire carries them: index, error, ... by index.
+function flatten(
+  errors: ReadonlyMap<number, unknown>,
   entry: Entry,
-  message: RunMessage,
-  values: unknown[],
-  errors: unknown[] | undefined,
-  index: number,
-  pending: unknown,
-): Promise<void> {
-  const [, , , star, items] = message;
-  for (let i = index;;) {
-    try {
-      values[i] = await pending;
-    } catch (error) {
-      (errors ??= []).push(i, explain(error, entry));
-    }
-    if (++i >= items.length) break;
-    try {
-      pending = star ? entry.fn(...(items[i] as unknown[])) : entry.fn(items[i]);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
+): unknown[] {
+  const flat: unknown[] = [];
+  for (const i of [...errors.keys()].sort((a, b) => a - b)) {
+    flat.push(i, explain(errors.get(i), entry));
   }
-  reply(seq, values, errors);
+  return flat;
 }
 
 // One message per chunk; a value that cannot be cloned fails its own item.
-function reply(seq: number, values: unknown[], errors: unknown[] | undefined): void {
+function reply(
+  seq: number,
+  { values, errors }: ChunkResult,
+  entry: Entry,
+): void {
   try {
-    post(errors ? [RESULT, seq, values, errors] : [RESULT, seq, values]);
+    post(
+      errors
+        ? [RESULT, seq, values, flatten(errors, entry)]
+        : [RESULT, seq, values],
+    );
     return;
   } catch {
     // Find the values that cannot be cloned, below.
   }
-  const byIndex = new Map<number, unknown>();
-  for (let i = 0; errors && i < errors.length; i += 2) byIndex.set(errors[i] as number, errors[i + 1]);
+  const failed = new Map(errors);
   for (let i = 0; i < values.length; i++) {
     try {
       structuredClone(values[i]);
     } catch (error) {
       values[i] = undefined;
-      byIndex.set(
+      failed.set(
         i,
-        toWire(
-          new DOMException(
-            `Cannot send the task's result from the worker as it cannot be structured-cloned: ${
-              (error as Error)?.message
-            }`,
-            "DataCloneError",
-          ),
+        new DOMException(
+          `Cannot send the task's result from the worker as it cannot be structured-cloned: ${
+            (error as Error)?.message
+          }`,
+          "DataCloneError",
         ),
       );
     }
   }
-  const sorted: unknown[] = [];
-  for (const i of [...byIndex.keys()].sort((a, b) => a - b)) sorted.push(i, byIndex.get(i));
   try {
-    post([RESULT, seq, values, sorted]);
+    post([RESULT, seq, values, flatten(failed, entry)]);
   } catch (error) {
     post([FAILED, seq, toWire(error)]);
   }
@@ -244,10 +235,12 @@ import("node:worker_threads").then(
   if (port) {
     post = (message) => port.postMessage(message);
     port.on("message", onMessage);
+    post([HELLO]);
   } else {
     // deno-lint-ignore no-explicit-any
     const scope = globalThis as any;
     post = (message) => scope.postMessage(message);
     scope.onmessage = (event: MessageEvent) => onMessage(event.data);
+    post([HELLO]);
   }
 });

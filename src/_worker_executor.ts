@@ -2,12 +2,18 @@
 // WorkerAdapter. At least two chunks in flight per worker (more while chunks
 // are quick), so a worker never waits for its next message; a task's
 // reference goes once per worker, then its id.
-import type { Chunk, Executor, ExecutorConfig, ExecutorHost } from "./_executor.ts";
+import type {
+  Chunk,
+  Executor,
+  ExecutorConfig,
+  ExecutorHost,
+} from "./_executor.ts";
 import { WorkerCrashedError } from "./errors.ts";
 import {
   errorsFromWire,
   FAILED,
   fromWire,
+  HELLO,
   INIT,
   INIT_FAILED,
   READY,
@@ -29,7 +35,8 @@ const BUDGET_MS = 2;
 
 // The worker entry next to this module, `.ts` from sources, `.js` when built.
 function workerUrl(): URL {
-  const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ?? ".js";
+  const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ??
+    ".js";
   return new URL(`./_worker${ext}`, import.meta.url);
 }
 
@@ -50,6 +57,10 @@ interface Slot {
   last: number;
   /** The worker went on with a queued chunk after its last reply. */
   busy: boolean;
+  /** The worker listens: messages may go to it. */
+  hello: boolean;
+  /** The seqs of chunks posted before the hello, to send after it. */
+  outbox: number[];
   ready: boolean;
   /** Takes new chunks (false once maxTasksPerChild is reached). */
   live: boolean;
@@ -95,10 +106,12 @@ export class WorkerExecutor implements Executor<Prepared> {
     const init = config.initializer;
     this.#ready = Promise.all([
       Promise.resolve(adapter).then((adapter) => (this.#adapter = adapter)),
-      init === undefined ? undefined : Promise.resolve().then(() => this.#refs.resolve(init)).then(
-        (ref) => (this.#initRef = ref),
-        (error) => this.#break(error),
-      ),
+      init === undefined
+        ? undefined
+        : Promise.resolve().then(() => this.#refs.resolve(init)).then(
+          (ref) => (this.#initRef = ref),
+          (error) => this.#break(error),
+        ),
     ]).then(() => {
       this.#isReady = true;
     });
@@ -125,7 +138,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   #canTake(slot: Slot): boolean {
-    return slot.inflight.size < slot.depth && slot.seq - Atomics.load(slot.cells, RING) < RING - 1;
+    return slot.inflight.size < slot.depth &&
+      slot.seq - Atomics.load(slot.cells, RING) < RING - 1;
   }
 
   run(chunk: Chunk<Prepared>): void {
@@ -134,9 +148,15 @@ export class WorkerExecutor implements Executor<Prepared> {
     for (const slot of this.#slots) {
       if (!slot.live) continue;
       live++;
-      if (this.#canTake(slot) && (!best || slot.inflight.size < best.inflight.size)) best = slot;
+      if (
+        this.#canTake(slot) &&
+        (!best || slot.inflight.size < best.inflight.size)
+      ) best = slot;
     }
-    if ((best === undefined || best.inflight.size > 0) && live < this.#config.processes) {
+    if (
+      (best === undefined || best.inflight.size > 0) &&
+      live < this.#config.processes
+    ) {
       best = this.#spawn();
     }
     this.#post(best!, chunk);
@@ -144,16 +164,32 @@ export class WorkerExecutor implements Executor<Prepared> {
 
   #post(slot: Slot, chunk: Chunk<Prepared>): void {
     const seq = ++slot.seq;
+    Atomics.store(slot.cells, seq % RING, seq);
+    slot.inflight.set(seq, chunk);
+    this.#where.set(chunk, slot);
+    if (slot.hello) this.#send(slot, seq, chunk);
+    else slot.outbox.push(seq);
+    if (!slot.referenced) {
+      slot.referenced = true;
+      slot.handle.ref();
+    }
+    const max = this.#config.maxTasksPerChild;
+    if (max !== undefined && ++slot.chunks >= max) slot.live = false;
+  }
+
+  // Sends a posted chunk; the task's reference goes with its first chunk.
+  #send(slot: Slot, seq: number, chunk: Chunk<Prepared>): void {
     const task = chunk.task;
     const first = !slot.sent.has(task.id);
     const message = first
       ? [RUN, seq, task.id, chunk.star, chunk.items, task.ref]
       : [RUN, seq, task.id, chunk.star, chunk.items];
-    Atomics.store(slot.cells, seq % RING, seq);
     try {
       slot.handle.postMessage(message, chunk.transfer);
     } catch (error) {
       Atomics.store(slot.cells, seq % RING, 0);
+      slot.inflight.delete(seq);
+      this.#where.delete(chunk);
       chunk.fail(
         new DOMException(
           `Cannot send the task's arguments to the worker as they cannot be structured-cloned: ${
@@ -165,14 +201,28 @@ export class WorkerExecutor implements Executor<Prepared> {
       return;
     }
     if (first) slot.sent.add(task.id);
-    slot.inflight.set(seq, chunk);
-    this.#where.set(chunk, slot);
-    if (!slot.referenced) {
-      slot.referenced = true;
-      slot.handle.ref();
+  }
+
+  // The worker listens: send it INIT, then the chunks posted meanwhile.
+  #hello(slot: Slot): void {
+    slot.hello = true;
+    const { initArgs } = this.#config;
+    try {
+      slot.handle.postMessage([
+        INIT,
+        this.#refs.specifier,
+        this.#initRef,
+        initArgs,
+        slot.cells,
+      ]);
+    } catch (error) {
+      return this.#break(error);
     }
-    const max = this.#config.maxTasksPerChild;
-    if (max !== undefined && ++slot.chunks >= max) slot.live = false;
+    for (const seq of slot.outbox) {
+      const chunk = slot.inflight.get(seq);
+      if (chunk !== undefined) this.#send(slot, seq, chunk);
+    }
+    slot.outbox = [];
   }
 
   #spawn(): Slot {
@@ -188,21 +238,19 @@ export class WorkerExecutor implements Executor<Prepared> {
       cost: BUDGET_MS / MIN_DEPTH,
       last: 0,
       busy: false,
+      hello: false,
+      outbox: [],
       ready: false,
       live: true,
       dead: false,
       referenced: true,
     };
-    handle.onMessage((message) => this.#onMessage(slot, message as ReplyMessage));
+    handle.onMessage((message) =>
+      this.#onMessage(slot, message as ReplyMessage)
+    );
     handle.onError((error) => this.#errored(slot, error));
     handle.onExit((code) => this.#crash(slot, slot.error?.error, code));
     this.#slots.push(slot);
-    const { initArgs } = this.#config;
-    try {
-      handle.postMessage([INIT, this.#refs.specifier, this.#initRef, initArgs, slot.cells]);
-    } catch (error) {
-      this.#break(error);
-    }
     return slot;
   }
 
@@ -221,6 +269,8 @@ export class WorkerExecutor implements Executor<Prepared> {
         else chunk.settle(message[2], message[3] && errorsFromWire(message[3]));
         return;
       }
+      case HELLO:
+        return this.#hello(slot);
       case READY:
         slot.ready = true;
         return;
@@ -235,7 +285,10 @@ export class WorkerExecutor implements Executor<Prepared> {
     const now = performance.now();
     if (slot.busy) {
       slot.cost = slot.cost * 0.75 + (now - slot.last) * 0.25;
-      slot.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / slot.cost)));
+      slot.depth = Math.max(
+        MIN_DEPTH,
+        Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / slot.cost)),
+      );
     }
     slot.last = now;
     slot.busy = slot.inflight.size > 0;
@@ -269,7 +322,10 @@ export class WorkerExecutor implements Executor<Prepared> {
   // finished would count as crashed), but not forever.
   #errored(slot: Slot, error: unknown): void {
     if (slot.dead || slot.error) return;
-    slot.error = { error, timer: setTimeout(() => this.#crash(slot, error), 1000) };
+    slot.error = {
+      error,
+      timer: setTimeout(() => this.#crash(slot, error), 1000),
+    };
   }
 
   // The worker ended without being asked: fail what it started, run the rest elsewhere.
@@ -278,10 +334,14 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (slot.dead) return;
     this.#stop(slot);
     if (this.#stopped) return;
-    const how = slot.error ? `crashed (${describe(error)})` : `exited with code ${code}`;
+    const how = slot.error
+      ? `crashed (${describe(error)})`
+      : `exited with code ${code}`;
     if (!slot.ready) {
       this.#break(
-        new WorkerCrashedError(`Worker ${how} before it was ready`, { cause: error }),
+        new WorkerCrashedError(`Worker ${how} before it was ready`, {
+          cause: error,
+        }),
       );
       return;
     }
@@ -301,7 +361,9 @@ export class WorkerExecutor implements Executor<Prepared> {
     const hopeless = crash !== undefined && ++this.#fruitless >= 3;
     for (const [seq, chunk] of slot.inflight) {
       this.#where.delete(chunk);
-      if (crash && (hopeless || Atomics.load(slot.cells, seq % RING) === -seq)) {
+      if (
+        crash && (hopeless || Atomics.load(slot.cells, seq % RING) === -seq)
+      ) {
         failed.push(chunk);
       } else this.#backlog.push(chunk);
     }
@@ -319,7 +381,9 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#draining = true;
     queueMicrotask(() => {
       this.#draining = false;
-      while (this.#backlog.length > 0 && this.#hasRoom()) this.run(this.#backlog.shift()!);
+      while (this.#backlog.length > 0 && this.#hasRoom()) {
+        this.run(this.#backlog.shift()!);
+      }
       this.#host.pump();
     });
   }
@@ -340,7 +404,9 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (slot === undefined) return false;
     for (const [seq, c] of slot.inflight) {
       if (c !== chunk) continue;
-      if (Atomics.compareExchange(slot.cells, seq % RING, seq, 0) !== seq) return false;
+      if (Atomics.compareExchange(slot.cells, seq % RING, seq, 0) !== seq) {
+        return false;
+      }
       slot.inflight.delete(seq);
       this.#where.delete(chunk);
       this.#freed(slot);

@@ -85,7 +85,9 @@ export class AsyncResult<T> implements PromiseLike<T> {
    */
   successful(): boolean {
     if (this.#state === "pending") {
-      throw new Error("Cannot tell whether the result is successful as it is not ready");
+      throw new Error(
+        "Cannot tell whether the result is successful as it is not ready",
+      );
     }
     return this.#state === "fulfilled";
   }
@@ -127,7 +129,9 @@ export class AsyncResult<T> implements PromiseLike<T> {
    */
   async get(timeout?: number): Promise<T> {
     if (!(await this.wait(timeout))) {
-      throw new TimeoutError(`Timed out after ${timeout} ms waiting for the result`);
+      throw new TimeoutError(
+        `Timed out after ${timeout} ms waiting for the result`,
+      );
     }
     if (this.#state === "rejected") throw this.#value;
     return this.#value as T;

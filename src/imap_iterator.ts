@@ -92,7 +92,10 @@ type Taken = { ok: true; result: IteratorResult<unknown, undefined> } | {
 const DONE: IteratorResult<never, undefined> = { done: true, value: undefined };
 
 /** Starts an imap call on `scheduler`. */
-export function startIMap<R>(scheduler: Scheduler, call: IMapCall): IMapIterator<R> {
+export function startIMap<R>(
+  scheduler: Scheduler,
+  call: IMapCall,
+): IMapIterator<R> {
   return new IMapJob(scheduler, call) as unknown as IMapIterator<R>;
 }
 
@@ -126,8 +129,12 @@ class IMapJob implements Job {
     this.#taskReady = !isThenable(call.task);
     this.#task = call.task;
     // A task that fails to resolve is reported by next(), never unhandled.
-    if (!this.#taskReady) (call.task as PromiseLike<unknown>).then(undefined, () => {});
-    const input = call.input as Partial<AsyncIterable<unknown> & Iterable<unknown>>;
+    if (!this.#taskReady) {
+      (call.task as PromiseLike<unknown>).then(undefined, () => {});
+    }
+    const input = call.input as Partial<
+      AsyncIterable<unknown> & Iterable<unknown>
+    >;
     this.#async = typeof input[Symbol.asyncIterator] === "function";
     const { signal } = call;
     if (signal?.aborted) {
@@ -136,7 +143,9 @@ class IMapJob implements Job {
       return;
     }
     try {
-      this.#source = this.#async ? input[Symbol.asyncIterator]!() : input[Symbol.iterator]!();
+      this.#source = this.#async
+        ? input[Symbol.asyncIterator]!()
+        : input[Symbol.iterator]!();
     } catch (error) {
       this.#inputError = { error };
       this.#inputDone = true;
@@ -162,7 +171,9 @@ class IMapJob implements Job {
       const taken = this.#take();
       if (taken) {
         this.#feed();
-        return taken.ok ? Promise.resolve(taken.result) : Promise.reject(taken.error);
+        return taken.ok
+          ? Promise.resolve(taken.result)
+          : Promise.reject(taken.error);
       }
     }
     return new Promise((resolve, reject) => {
@@ -171,7 +182,11 @@ class IMapJob implements Job {
       if (ms === undefined) return;
       waiter.timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(new TimeoutError(`Timed out after ${ms} ms waiting for the next result`));
+        reject(
+          new TimeoutError(
+            `Timed out after ${ms} ms waiting for the next result`,
+          ),
+        );
       }, ms);
     });
   }
@@ -237,7 +252,13 @@ class IMapJob implements Job {
           this.#inputDone = true;
         }
         if (this.#stopped || items.length === 0) break;
-        const chunk = this.#scheduler.submit(this.#task, items, star, 0, this.#deliver);
+        const chunk = this.#scheduler.submit(
+          this.#task,
+          items,
+          star,
+          0,
+          this.#deliver,
+        );
         this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
         this.#outstanding++;
         this.#scheduler.pump();
@@ -297,7 +318,9 @@ class IMapJob implements Job {
     if (this.#inputDone && this.#outstanding === 0) {
       const failure = this.#inputError;
       this.#end();
-      return failure ? { ok: false, error: failure.error } : { ok: true, result: DONE };
+      return failure
+        ? { ok: false, error: failure.error }
+        : { ok: true, result: DONE };
     }
     return undefined;
   }
@@ -343,7 +366,9 @@ class IMapJob implements Job {
       !(this.#inputDone || this.#stopped)
     ) return;
     this.#tracked = false;
-    if (this.#onAbort) this.#call.signal!.removeEventListener("abort", this.#onAbort);
+    if (this.#onAbort) {
+      this.#call.signal!.removeEventListener("abort", this.#onAbort);
+    }
     this.#scheduler.untrack(this);
   }
 }

@@ -50,7 +50,13 @@ export class Pool extends PoolBase {
    * @throws {RangeError} If `processes` is not a positive integer.
    */
   constructor(options?: number | PoolOptions) {
-    const adapter = typeof options === "object" && options !== null ? options.adapter : undefined;
-    super(options, (host, config) => new WorkerExecutor(host, config, adapter ?? detectAdapter()));
+    const adapter = typeof options === "object" && options !== null
+      ? options.adapter
+      : undefined;
+    super(
+      options,
+      (host, config) =>
+        new WorkerExecutor(host, config, adapter ?? detectAdapter()),
+    );
   }
 }

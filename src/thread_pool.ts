@@ -5,8 +5,18 @@
  * @module
  */
 
-import type { Chunk, Executor, ExecutorConfig, ExecutorHost } from "./_executor.ts";
-import { exportedFunction, type Fn, loadModule, moduleSpecifier } from "./_module.ts";
+import type {
+  Chunk,
+  Executor,
+  ExecutorConfig,
+  ExecutorHost,
+} from "./_executor.ts";
+import {
+  exportedFunction,
+  type Fn,
+  loadModule,
+  moduleSpecifier,
+} from "./_module.ts";
 import { PoolBase } from "./_pool_base.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import type { PoolOptions, Task } from "./types.ts";
@@ -36,7 +46,9 @@ class InlineExecutor implements Executor<Fn> {
   constructor(host: ExecutorHost, config: ExecutorConfig) {
     this.#host = host;
     this.#config = config;
-    if (config.module !== undefined) this.#specifier = moduleSpecifier(config.module);
+    if (config.module !== undefined) {
+      this.#specifier = moduleSpecifier(config.module);
+    }
     for (let i = 0; i < config.processes; i++) {
       this.#slots.push({ initialized: false, chunks: 0 });
     }
@@ -59,8 +71,12 @@ class InlineExecutor implements Executor<Fn> {
       );
     }
     if (this.#exports) return exportedFunction(this.#exports, task, specifier);
-    this.#loading ??= loadModule(specifier).then((exports) => (this.#exports = exports));
-    return this.#loading.then((exports) => exportedFunction(exports, task, specifier));
+    this.#loading ??= loadModule(specifier).then((
+      exports,
+    ) => (this.#exports = exports));
+    return this.#loading.then((exports) =>
+      exportedFunction(exports, task, specifier)
+    );
   }
 
   hasCapacity(): boolean {
@@ -93,8 +109,9 @@ class InlineExecutor implements Executor<Fn> {
   #execute(slot: Slot, chunk: Chunk<Fn>): void {
     if (this.#running.get(chunk) !== slot) return;
     const result = runChunk(chunk.task, chunk.items, chunk.star);
-    if (result instanceof Promise) result.then((done) => this.#complete(slot, chunk, done));
-    else this.#complete(slot, chunk, result);
+    if (result instanceof Promise) {
+      result.then((done) => this.#complete(slot, chunk, done));
+    } else this.#complete(slot, chunk, result);
   }
 
   #complete(slot: Slot, chunk: Chunk<Fn>, result: ChunkResult): void {

@@ -38,8 +38,8 @@ export interface CallOptions {
 
 /** Options of `apply`. */
 export interface ApplyOptions extends CallOptions {
-  /** Objects to transfer to the worker instead of copying (`Pool` only). */
-  transfer?: Transferable[];
+  /** Objects to transfer to the worker instead of copying, such as `ArrayBuffer`s (`Pool` only). */
+  transfer?: object[];
 }
 
 /** Options of `map` and `starmap`. */

@@ -24,7 +24,10 @@
  */
 export interface SpawnOptions {
   /** Heap limits, where the runtime enforces them (Node, Deno's `node:worker_threads`). */
-  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number;
+    maxYoungGenerationSizeMb?: number;
+  };
 }
 
 /**
@@ -43,7 +46,7 @@ export interface SpawnOptions {
  */
 export interface WorkerHandle {
   /** Send a message (structured clone), transferring `transfer`. */
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: unknown, transfer?: object[]): void;
   /** Called with every message the worker sends. */
   onMessage(listener: (message: unknown) => void): void;
   /** Called with an error the worker did not catch (the worker is ending). */

@@ -15,8 +15,11 @@ import { detectAdapter } from "../adapters/_detect.ts";
 
 type Tasks = typeof import("./testdata/pool_tasks.ts");
 
-const extension = new URL(import.meta.url).pathname.endsWith(".ts") ? "ts" : "js";
-const module = new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
+const extension = new URL(import.meta.url).pathname.endsWith(".ts")
+  ? "ts"
+  : "js";
+const module =
+  new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
 const tasks: Tasks = await import(module);
 
 // deno-lint-ignore no-explicit-any
@@ -47,20 +50,40 @@ async function withPool<T>(
 
 // Crashes `crash` while a batch of other work is in flight, then checks that
 // only the crashing task failed, with WorkerCrashedError, and the pool goes on.
-async function crashAmidWork(crash: keyof Tasks, args: unknown[]): Promise<WorkerCrashedError> {
+async function crashAmidWork(
+  crash: keyof Tasks,
+  args: unknown[],
+): Promise<WorkerCrashedError> {
   const inits = counter();
-  return await withPool({ initializer: tasks.countInit, initArgs: [inits.sab] }, async (pool) => {
-    const others = pool.map(tasks.sleepy, Array.from({ length: 12 }, (_, i) => i), 1);
-    const crashed = pool.apply(crash as string, args);
-    const more = pool.starmap(tasks.sleepy, Array.from({ length: 12 }, (_, i) => [i, 5]), 2);
-    const error = await crashed.then(() => assert.fail("the crash did not fail its task"), (e) => e);
-    assert.ok(error instanceof WorkerCrashedError, `${error}`);
-    assert.deepEqual(await others, Array.from({ length: 12 }, (_, i) => i));
-    assert.deepEqual(await more, Array.from({ length: 12 }, (_, i) => i));
-    assert.equal(await pool.apply(Math.abs, [-4]), 4);
-    assert.ok(inits.count() >= 3, `the replacement ran the initializer (${inits.count()} runs)`);
-    return error;
-  });
+  return await withPool(
+    { initializer: tasks.countInit, initArgs: [inits.sab] },
+    async (pool) => {
+      const others = pool.map(
+        tasks.sleepy,
+        Array.from({ length: 12 }, (_, i) => i),
+        1,
+      );
+      const crashed = pool.apply(crash as string, args);
+      const more = pool.starmap(
+        tasks.sleepy,
+        Array.from({ length: 12 }, (_, i) => [i, 5]),
+        2,
+      );
+      const error = await crashed.then(
+        () => assert.fail("the crash did not fail its task"),
+        (e) => e,
+      );
+      assert.ok(error instanceof WorkerCrashedError, `${error}`);
+      assert.deepEqual(await others, Array.from({ length: 12 }, (_, i) => i));
+      assert.deepEqual(await more, Array.from({ length: 12 }, (_, i) => i));
+      assert.equal(await pool.apply(Math.abs, [-4]), 4);
+      assert.ok(
+        inits.count() >= 3,
+        `the replacement ran the initializer (${inits.count()} runs)`,
+      );
+      return error;
+    },
+  );
 }
 
 describe("Pool workers that die", () => {
@@ -77,7 +100,10 @@ describe("Pool workers that die", () => {
 
   test("an uncaught error fails only the running task, with the error as cause", async () => {
     const error = await crashAmidWork("uncaught", ["lost in a timer"]);
-    assert.match(String((error.cause as Error | undefined)?.message ?? error.message), /lost in a timer|code/);
+    assert.match(
+      String((error.cause as Error | undefined)?.message ?? error.message),
+      /lost in a timer|code/,
+    );
   });
 
   test("an unhandled rejection fails only the running task", async () => {
@@ -92,13 +118,17 @@ describe("Pool workers that die", () => {
       const base = await detectAdapter();
       const adapter: WorkerAdapter = {
         name: `${base.name}-small-heap`,
-        spawn: (url) => base.spawn(url, { resourceLimits: { maxOldGenerationSizeMb: 24 } }),
+        spawn: (url) =>
+          base.spawn(url, { resourceLimits: { maxOldGenerationSizeMb: 24 } }),
       };
       await withPool({ adapter }, async (pool) => {
         const others = pool.map(tasks.sleepy, [1, 2, 3, 4], 1);
         await assert.rejects(pool.apply(tasks.allocate), WorkerCrashedError);
         assert.deepEqual(await others, [1, 2, 3, 4]);
-        assert.equal(await pool.apply(tasks.byteLength, [new ArrayBuffer(3)]), 3);
+        assert.equal(
+          await pool.apply(tasks.byteLength, [new ArrayBuffer(3)]),
+          3,
+        );
       });
     });
   }
@@ -111,7 +141,14 @@ describe("Pool initializer and maxTasksPerChild", () => {
       { initializer: "countInit", initArgs: [inits.sab], maxTasksPerChild: 1 },
       async (pool) => {
         const results = await pool.map(tasks.sqrWithId, [1, 2, 3, 4, 5, 6], 1);
-        assert.deepEqual(results.map(([square]) => square), [1, 4, 9, 16, 25, 36]);
+        assert.deepEqual(results.map(([square]) => square), [
+          1,
+          4,
+          9,
+          16,
+          25,
+          36,
+        ]);
         assert.equal(new Set(results.map(([, id]) => id)).size, 6);
         assert.equal(inits.count(), 6);
       },
@@ -132,12 +169,17 @@ describe("Pool initializer and maxTasksPerChild", () => {
     await withPool(
       { initializer: tasks.countThenFail, initArgs: [runs.sab, "no database"] },
       async (pool) => {
-        const error = await pool.map(tasks.workerId, [1, 2, 3, 4], 1).catch((e) => e);
+        const error = await pool.map(tasks.workerId, [1, 2, 3, 4], 1).catch((
+          e,
+        ) => e);
         assert.ok(error instanceof BrokenPoolError, `${error}`);
         assert.equal((error.cause as Error).message, "no database");
         await assert.rejects(pool.apply(tasks.workerId), BrokenPoolError);
         await sleep(200);
-        assert.ok(runs.count() <= 2, `the initializer ran ${runs.count()} times`);
+        assert.ok(
+          runs.count() <= 2,
+          `the initializer ran ${runs.count()} times`,
+        );
       },
     );
   });
@@ -147,7 +189,9 @@ describe("Pool abort, transfer, terminate and join", () => {
   test("an infinite loop stops with AbortSignal.timeout and the pool goes on", async () => {
     await withPool({ processes: 1 }, async (pool) => {
       const queued = pool.map(tasks.sqrWithId, [1, 2, 3], 1);
-      const error = await pool.apply(tasks.spin, [], { signal: AbortSignal.timeout(100) })
+      const error = await pool.apply(tasks.spin, [], {
+        signal: AbortSignal.timeout(100),
+      })
         .catch((e) => e);
       assert.equal(error.name, "TimeoutError");
       assert.deepEqual((await queued).map(([square]) => square), [1, 4, 9]);
@@ -159,7 +203,10 @@ describe("Pool abort, transfer, terminate and join", () => {
     await withPool({ processes: 1 }, async (pool) => {
       const controller = new AbortController();
       const items = Array.from({ length: 50 }, (_, i) => i);
-      const aborted = pool.map(tasks.sleepy, items, { chunkSize: 1, signal: controller.signal })
+      const aborted = pool.map(tasks.sleepy, items, {
+        chunkSize: 1,
+        signal: controller.signal,
+      })
         .catch((e) => e);
       const spared = pool.map(tasks.workerId, [1, 2, 3]);
       controller.abort(new Error("stop"));
@@ -171,7 +218,10 @@ describe("Pool abort, transfer, terminate and join", () => {
   test("transfer moves an ArrayBuffer instead of copying it", async () => {
     await withPool({}, async (pool) => {
       const buffer = new ArrayBuffer(64);
-      assert.equal(await pool.apply(tasks.byteLength, [buffer], { transfer: [buffer] }), 64);
+      assert.equal(
+        await pool.apply(tasks.byteLength, [buffer], { transfer: [buffer] }),
+        64,
+      );
       assert.equal(buffer.byteLength, 0);
     });
   });
@@ -188,7 +238,11 @@ describe("Pool abort, transfer, terminate and join", () => {
 
   test("close() and join() finish every task first", async () => {
     const pool = new Pool({ processes: 2, module });
-    const results = pool.map(tasks.sleepy, Array.from({ length: 8 }, (_, i) => i), 1);
+    const results = pool.map(
+      tasks.sleepy,
+      Array.from({ length: 8 }, (_, i) => i),
+      1,
+    );
     const one = pool.apply(tasks.sleepy, ["last", 20]);
     pool.close();
     await pool.join();
@@ -236,11 +290,24 @@ describe("Pool values and errors across the boundary", () => {
       return x + 1;
     }
     await withPool({}, async (pool) => {
-      const error = await pool.apply((x: number) => helper(x), [1]).catch((e) => e);
+      const error = await pool.apply((x: number) => helper(x), [1]).catch((e) =>
+        e
+      );
       assert.ok(error instanceof ReferenceError, `${error}`);
       assert.match(error.message, /source text/);
       assert.match(error.message, /'helper'/);
       assert.match(error.message, /options\.module/);
+    });
+  });
+
+  test("a recursive function sent by source finds itself by its own name", async () => {
+    const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+    function fact(n: number): number {
+      return n < 2 ? 1 : n * fact(n - 1);
+    }
+    await withPool({}, async (pool) => {
+      assert.deepEqual(await pool.map(fib, [10, 20]), [55, 6765]);
+      assert.equal(await pool.apply(fact, [5]), 120);
     });
   });
 
@@ -258,12 +325,20 @@ describe("Pool values and errors across the boundary", () => {
 describe("Pool and the process lifetime", () => {
   test("a script that forgets close() still exits by itself", async () => {
     const { spawn } = await import("node:child_process");
-    const script = new URL(`./testdata/forget_close.${extension}`, import.meta.url);
+    const script = new URL(
+      `./testdata/forget_close.${extension}`,
+      import.meta.url,
+    );
     const path = decodeURIComponent(script.pathname);
     const args = isDeno ? ["run", "-A", path] : [path];
-    const child = spawn(runtime.process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(runtime.process.execPath, args, {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
-    child.stdout!.on("data", (data: Uint8Array) => out += new TextDecoder().decode(data));
+    child.stdout!.on(
+      "data",
+      (data: Uint8Array) => out += new TextDecoder().decode(data),
+    );
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     const code = await new Promise((resolve) => child.on("exit", resolve));
     clearTimeout(timer);
