@@ -1,0 +1,280 @@
+// Builds the npm package into npm/ with the TypeScript compiler (what dnt would
+// do): ESM JavaScript and .d.ts for every module of mod.ts, src/ and adapters/
+// in the same layout (so `new URL("./_worker.js", import.meta.url)` still finds
+// the worker entry), a package.json generated from deno.json, README.md and
+// LICENSE. Nothing else: no tests, no source maps. Fails on any type error.
+//
+//   deno run -A scripts/build_npm.ts            build npm/
+//   deno run -A scripts/build_npm.ts --no-emit  type check only (for Node 20)
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import process from "node:process";
+import {
+  bin,
+  denoExports,
+  header,
+  mustRun,
+  NPM_DIR,
+  NPM_NAME,
+  NPM_TEST_DIR,
+  npmExports,
+  readDenoConfig,
+  readJson,
+  rel,
+  rewriteSpecifiers,
+  ROOT,
+  specifiers,
+  walk,
+} from "./_tools.ts";
+
+/** Folders whose every module ships (besides mod.ts and the exports). */
+const SOURCE_DIRS = ["src", "adapters"];
+/** Files copied into the package as they are. */
+const COPIED = ["README.md", "LICENSE"];
+/** The oldest Node.js the package supports (its ES level is checked below). */
+const NODE_ENGINE = ">=20";
+/**
+ * The lib the sources are checked against. ESNext, as the core feature-detects
+ * newer APIs (`Array.fromAsync`); Node 20 support is proven by running the test
+ * suite on Node 20 against the built package (scripts/test_npm.ts).
+ */
+const LIB = ["ESNext", "DOM", "DOM.Iterable"];
+
+/** The .ts modules that ship, as absolute paths. */
+export function sourceFiles(): string[] {
+  const config = readDenoConfig();
+  const files = new Set<string>([join(ROOT, "mod.ts")]);
+  for (const source of Object.values(denoExports(config))) {
+    files.add(resolve(ROOT, source));
+  }
+  for (const dir of SOURCE_DIRS) {
+    for (const file of walk(join(ROOT, dir))) {
+      if (
+        file.endsWith(".ts") && !file.endsWith(".d.ts") &&
+        !/_test\.ts$/.test(file) && !/\.test\.ts$/.test(file)
+      ) {
+        files.add(file);
+      }
+    }
+  }
+  for (const file of files) {
+    if (!existsSync(file)) {
+      throw new Error(`Cannot build as '${rel(file)}' does not exist`);
+    }
+  }
+  return [...files].sort();
+}
+
+/** Compiler options shared by the package build and the compiled test suite. */
+export function compilerOptions(): Record<string, unknown> {
+  const fromDeno = readDenoConfig().compilerOptions ?? {};
+  return {
+    ...fromDeno,
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    lib: LIB,
+    types: ["node"],
+    typeRoots: [join(ROOT, "node_modules", "@types")],
+    strict: true,
+    allowImportingTsExtensions: true,
+    rewriteRelativeImportExtensions: true,
+    erasableSyntaxOnly: true,
+    verbatimModuleSyntax: true,
+    declaration: true,
+    sourceMap: false,
+    declarationMap: false,
+    noEmitOnError: true,
+    skipLibCheck: true,
+    newLine: "lf",
+    rootDir: ROOT,
+  };
+}
+
+/** Runs tsc on a generated tsconfig; throws on any error. */
+export function tsc(
+  name: string,
+  options: Record<string, unknown>,
+  files: string[],
+): void {
+  const dir = join(NPM_TEST_DIR, "tsconfig");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({ compilerOptions: options, files }, null, 2) + "\n",
+  );
+  try {
+    mustRun(bin("tsc"), ["-p", path, "--pretty", "false"]);
+  } catch {
+    throw new Error(
+      `TypeScript failed (${rel(path)}): fix the type errors above`,
+    );
+  }
+}
+
+/** Whether a line of tsc's output is (part of) a comment. */
+function isComment(line: string): boolean {
+  const t = line.trimStart();
+  return t.startsWith("*") || t.startsWith("/*") || t.startsWith("//");
+}
+
+/** The lines of built JavaScript that are code, not comments. */
+function codeOnly(js: string): string {
+  return js.split("\n").filter((line) => !isComment(line)).join("\n");
+}
+
+/** Rewrites the built files and checks what they reference. */
+function postProcess(esm: string, denoName: string): string[] {
+  const problems: string[] = [];
+  const workers = new Set<string>();
+  const toJs = (s: string): string =>
+    /^\.\.?\//.test(s) && s.endsWith(".ts") && !s.endsWith(".d.ts")
+      ? s.slice(0, -3) + ".js"
+      : s;
+  const mapName = (s: string): string =>
+    s === denoName
+      ? NPM_NAME
+      : s.startsWith(denoName + "/")
+      ? NPM_NAME + s.slice(denoName.length)
+      : s;
+  for (const file of walk(esm)) {
+    const isDts = file.endsWith(".d.ts");
+    if (!isDts && !file.endsWith(".js")) {
+      problems.push(`unexpected file ${rel(file)}`);
+      continue;
+    }
+    const text = readFileSync(file, "utf8");
+    // .d.ts keep the `.ts` specifiers of the sources: point them at the .d.ts
+    // of the .js; examples in JSDoc import the npm name instead of the jsr one
+    // (and keep their own relative specifiers).
+    const out = text.split("\n").map((line) =>
+      rewriteSpecifiers(
+        line,
+        (s) => mapName(isDts && !isComment(line) ? toJs(s) : s),
+      )
+    ).join("\n");
+    if (out !== text) writeFileSync(file, out);
+    const code = codeOnly(out);
+    for (const specifier of specifiers(code)) {
+      if (/^\.\.?\//.test(specifier)) {
+        if (!specifier.endsWith(".js")) {
+          problems.push(`${rel(file)} imports '${specifier}' (not .js)`);
+        } else if (!existsSync(resolve(dirname(file), specifier))) {
+          problems.push(`${rel(file)} imports missing '${specifier}'`);
+        }
+      } else if (!specifier.startsWith("node:")) {
+        problems.push(
+          `${
+            rel(file)
+          } imports '${specifier}': the package has no dependencies`,
+        );
+      }
+    }
+    if (isDts) continue;
+    // Files reached through `new URL("./x.ts" | "./x.js" | "./x" + ext, ...)`,
+    // such as the worker entry, must be built too.
+    for (const match of code.matchAll(/new URL\(([^;]*)/g)) {
+      for (const lit of match[1].matchAll(/(["'`])(\.\.?\/[^"'`$]*)/g)) {
+        let target = toJs(lit[2]);
+        if (!/\.[cm]?js$/.test(target)) target += ".js";
+        const path = resolve(dirname(file), target);
+        if (existsSync(path)) workers.add(rel(path));
+        else problems.push(`${rel(file)} refers to missing '${target}'`);
+      }
+    }
+  }
+  if (problems.length) {
+    throw new Error(`The built package is broken:\n  ${problems.join("\n  ")}`);
+  }
+  return [...workers].sort();
+}
+
+/** The package.json of the npm package. */
+function packageJson(): Record<string, unknown> {
+  const config = readDenoConfig();
+  const exports = npmExports(denoExports(config));
+  const dev = readJson(join(ROOT, "package.json"));
+  const description = String(dev.description ?? "")
+    .replace(/^Development workspace of multipool:\s*/, "") ||
+    "Python's multiprocessing.pool for Deno, Node and Bun";
+  return {
+    name: NPM_NAME,
+    version: config.version,
+    description,
+    keywords: [
+      "pool",
+      "worker",
+      "worker_threads",
+      "thread-pool",
+      "multiprocessing",
+      "parallel",
+      "deno",
+      "bun",
+    ],
+    license: config.license ?? dev.license ?? "MIT",
+    type: "module",
+    sideEffects: false,
+    engines: { node: NODE_ENGINE },
+    main: exports["."].default,
+    types: exports["."].types,
+    exports,
+    files: ["esm/"],
+  };
+}
+
+function build(): void {
+  const config = readDenoConfig();
+  const files = sourceFiles();
+  const noEmit = process.argv.includes("--no-emit");
+  header(
+    `${noEmit ? "Type checking" : "Building"} ${NPM_NAME}@${config.version} ` +
+      `(${files.length} modules) with tsc`,
+  );
+  if (noEmit) {
+    tsc("check_package", { ...compilerOptions(), noEmit: true }, files);
+    console.log("Type check passed (lib " + LIB.join(", ") + ")");
+    return;
+  }
+  for (const name of COPIED) {
+    if (!existsSync(join(ROOT, name))) {
+      throw new Error(`Cannot build the package as ${name} is missing`);
+    }
+  }
+  rmSync(NPM_DIR, { recursive: true, force: true });
+  const esm = join(NPM_DIR, "esm");
+  tsc("build", { ...compilerOptions(), outDir: esm }, files);
+  const workers = postProcess(esm, config.name);
+  for (const name of COPIED) {
+    copyFileSync(join(ROOT, name), join(NPM_DIR, name));
+  }
+  writeFileSync(
+    join(NPM_DIR, "package.json"),
+    JSON.stringify(packageJson(), null, 2) + "\n",
+  );
+  const built = walk(NPM_DIR);
+  const bytes = built.reduce((sum, f) => sum + statSync(f).size, 0);
+  console.log(
+    `Built ${rel(NPM_DIR)}/: ${built.length} files, ${bytes} bytes; ` +
+      `entries ${Object.keys(denoExports(config)).join(", ")}` +
+      (workers.length ? `; referenced by URL: ${workers.join(", ")}` : ""),
+  );
+  for (const f of built) console.log(`  ${relative(NPM_DIR, f)}`);
+}
+
+if (import.meta.main) {
+  try {
+    build();
+  } catch (error) {
+    console.error(`\nbuild_npm: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
