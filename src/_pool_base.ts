@@ -1,7 +1,8 @@
 // The methods both pools share; where chunks run is the executor's business.
 import type { ExecutorFactory } from "./_executor.ts";
 import type { AsyncResult } from "./async_result.ts";
-import { type IMapIterator, startIMap } from "./imap_iterator.ts";
+import type { IMapIterator } from "./imap_iterator.ts";
+import { startIMap } from "./_imap_job.ts";
 import { startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
 import { type PoolState, Scheduler } from "./_scheduler.ts";

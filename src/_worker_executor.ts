@@ -14,61 +14,21 @@ import {
   FAILED,
   fromWire,
   HELLO,
-  INIT,
   INIT_FAILED,
   READY,
   type ReplyMessage,
   RESULT,
-  RING,
-  RUN,
 } from "./_protocol.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
-import type { WorkerAdapter, WorkerHandle } from "./worker_adapter.ts";
-
-/** Chunks posted to a worker and not yet answered: at least this many... */
-const MIN_DEPTH = 2;
-/** ...and more while chunks are quick, up to this many... */
-const MAX_DEPTH = 64;
-/** ...so that about this many milliseconds of work wait in a worker's line. */
-const BUDGET_MS = 2;
+import type { WorkerAdapter } from "./worker_adapter.ts";
+import { WorkerSlot as Slot } from "./_worker_slot.ts";
 
 // The worker entry next to this module, `.ts` from sources, `.js` when built.
 function workerUrl(): URL {
   const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ??
     ".js";
   return new URL(`./_worker${ext}`, import.meta.url);
-}
-
-interface Slot {
-  handle: WorkerHandle;
-  cells: Int32Array;
-  /** Posted chunks by seq, in posting order (the worker runs them in it). */
-  inflight: Map<number, Chunk<Prepared>>;
-  /** Task ids whose reference the worker has. */
-  sent: Set<number>;
-  seq: number;
-  chunks: number;
-  /** How many chunks may be in flight: more while chunks are quick. */
-  depth: number;
-  /** Average milliseconds per chunk, measured between replies of a busy worker. */
-  cost: number;
-  /** When the last reply came. */
-  last: number;
-  /** The worker went on with a queued chunk after its last reply. */
-  busy: boolean;
-  /** The worker listens: messages may go to it. */
-  hello: boolean;
-  /** The seqs of chunks posted before the hello, to send after it. */
-  outbox: number[];
-  ready: boolean;
-  /** Takes new chunks (false once maxTasksPerChild is reached). */
-  live: boolean;
-  /** Ended, or being stopped by us: its events mean nothing any more. */
-  dead: boolean;
-  /** The error the worker reported as it crashed; its exit comes next. */
-  error?: { error: unknown; timer: ReturnType<typeof setTimeout> };
-  referenced: boolean;
 }
 
 function describe(error: unknown): string {
@@ -131,15 +91,10 @@ export class WorkerExecutor implements Executor<Prepared> {
     let live = 0;
     for (const slot of this.#slots) {
       if (!slot.live) continue;
-      if (this.#canTake(slot)) return true;
+      if (slot.canTake()) return true;
       live++;
     }
     return live < this.#config.processes;
-  }
-
-  #canTake(slot: Slot): boolean {
-    return slot.inflight.size < slot.depth &&
-      slot.seq - Atomics.load(slot.cells, RING) < RING - 1;
   }
 
   run(chunk: Chunk<Prepared>): void {
@@ -149,7 +104,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       if (!slot.live) continue;
       live++;
       if (
-        this.#canTake(slot) &&
+        slot.canTake() &&
         (!best || slot.inflight.size < best.inflight.size)
       ) best = slot;
     }
@@ -163,88 +118,28 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   #post(slot: Slot, chunk: Chunk<Prepared>): void {
-    const seq = ++slot.seq;
-    Atomics.store(slot.cells, seq % RING, seq);
-    slot.inflight.set(seq, chunk);
     this.#where.set(chunk, slot);
-    if (slot.hello) this.#send(slot, seq, chunk);
-    else slot.outbox.push(seq);
-    if (!slot.referenced) {
-      slot.referenced = true;
-      slot.handle.ref();
-    }
+    slot.post(chunk);
     const max = this.#config.maxTasksPerChild;
-    if (max !== undefined && ++slot.chunks >= max) slot.live = false;
+    if (max !== undefined && slot.chunks >= max) slot.live = false;
   }
 
-  // Sends a posted chunk; the task's reference goes with its first chunk.
-  #send(slot: Slot, seq: number, chunk: Chunk<Prepared>): void {
-    const task = chunk.task;
-    const first = !slot.sent.has(task.id);
-    const message = first
-      ? [RUN, seq, task.id, chunk.star, chunk.items, task.ref]
-      : [RUN, seq, task.id, chunk.star, chunk.items];
-    try {
-      slot.handle.postMessage(message, chunk.transfer);
-    } catch (error) {
-      Atomics.store(slot.cells, seq % RING, 0);
-      slot.inflight.delete(seq);
-      this.#where.delete(chunk);
-      chunk.fail(
-        new DOMException(
-          `Cannot send the task's arguments to the worker as they cannot be structured-cloned: ${
-            (error as Error)?.message
-          }`,
-          "DataCloneError",
-        ),
-      );
-      return;
-    }
-    if (first) slot.sent.add(task.id);
-  }
-
-  // The worker listens: send it INIT, then the chunks posted meanwhile.
-  #hello(slot: Slot): void {
-    slot.hello = true;
-    const { initArgs } = this.#config;
-    try {
-      slot.handle.postMessage([
-        INIT,
-        this.#refs.specifier,
-        this.#initRef,
-        initArgs,
-        slot.cells,
-      ]);
-    } catch (error) {
-      return this.#break(error);
-    }
-    for (const seq of slot.outbox) {
-      const chunk = slot.inflight.get(seq);
-      if (chunk !== undefined) this.#send(slot, seq, chunk);
-    }
-    slot.outbox = [];
-  }
+  // Arguments that cannot be structured-cloned fail their chunk.
+  #unsent = (chunk: Chunk<Prepared>, error: unknown): void => {
+    this.#where.delete(chunk);
+    chunk.fail(
+      new DOMException(
+        `Cannot send the task's arguments to the worker as they cannot be structured-cloned: ${
+          (error as Error)?.message
+        }`,
+        "DataCloneError",
+      ),
+    );
+  };
 
   #spawn(): Slot {
-    const handle = this.#adapter!.spawn(this.#url);
-    const slot: Slot = {
-      handle,
-      cells: new Int32Array(new SharedArrayBuffer(4 * (RING + 1))),
-      inflight: new Map(),
-      sent: new Set(),
-      seq: 0,
-      chunks: 0,
-      depth: MIN_DEPTH,
-      cost: BUDGET_MS / MIN_DEPTH,
-      last: 0,
-      busy: false,
-      hello: false,
-      outbox: [],
-      ready: false,
-      live: true,
-      dead: false,
-      referenced: true,
-    };
+    const slot = new Slot(this.#adapter!.spawn(this.#url), this.#unsent);
+    const { handle } = slot;
     handle.onMessage((message) =>
       this.#onMessage(slot, message as ReplyMessage)
     );
@@ -258,19 +153,26 @@ export class WorkerExecutor implements Executor<Prepared> {
     switch (message[0]) {
       case RESULT:
       case FAILED: {
-        const chunk = slot.inflight.get(message[1]);
+        const chunk = slot.answered(message[1]);
         if (chunk === undefined) return;
-        slot.inflight.delete(message[1]);
         this.#where.delete(chunk);
         this.#fruitless = 0;
-        this.#measure(slot);
         this.#freed(slot);
         if (message[0] === FAILED) chunk.fail(fromWire(message[2]));
         else chunk.settle(message[2], message[3] && errorsFromWire(message[3]));
         return;
       }
       case HELLO:
-        return this.#hello(slot);
+        try {
+          slot.listening([
+            this.#refs.specifier,
+            this.#initRef,
+            this.#config.initArgs,
+          ]);
+        } catch (error) {
+          this.#break(error);
+        }
+        return;
       case READY:
         slot.ready = true;
         return;
@@ -279,30 +181,12 @@ export class WorkerExecutor implements Executor<Prepared> {
     }
   }
 
-  // Between two replies of a worker that had its next chunk queued lies the
-  // time of one chunk: keep BUDGET_MS of such chunks in flight.
-  #measure(slot: Slot): void {
-    const now = performance.now();
-    if (slot.busy) {
-      slot.cost = slot.cost * 0.75 + (now - slot.last) * 0.25;
-      slot.depth = Math.max(
-        MIN_DEPTH,
-        Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / slot.cost)),
-      );
-    }
-    slot.last = now;
-    slot.busy = slot.inflight.size > 0;
-  }
-
   // A chunk of `slot` is done: retire or unreference an idle worker, and
   // hand the freed place to chunks taken back from a stopped worker.
   #freed(slot: Slot): void {
     if (slot.inflight.size === 0 && !slot.dead) {
       if (!slot.live) this.#stop(slot);
-      else if (slot.referenced) {
-        slot.referenced = false;
-        slot.handle.unref();
-      }
+      else slot.idle();
     }
     if (this.#backlog.length > 0) this.#drain();
   }
@@ -361,9 +245,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     const hopeless = crash !== undefined && ++this.#fruitless >= 3;
     for (const [seq, chunk] of slot.inflight) {
       this.#where.delete(chunk);
-      if (
-        crash && (hopeless || Atomics.load(slot.cells, seq % RING) === -seq)
-      ) {
+      if (crash && (hopeless || slot.started(seq))) {
         failed.push(chunk);
       } else this.#backlog.push(chunk);
     }
@@ -402,18 +284,11 @@ export class WorkerExecutor implements Executor<Prepared> {
     }
     const slot = this.#where.get(chunk);
     if (slot === undefined) return false;
-    for (const [seq, c] of slot.inflight) {
-      if (c !== chunk) continue;
-      if (Atomics.compareExchange(slot.cells, seq % RING, seq, 0) !== seq) {
-        return false;
-      }
-      slot.inflight.delete(seq);
-      this.#where.delete(chunk);
-      this.#freed(slot);
-      queueMicrotask(() => this.#host.pump());
-      return true;
-    }
-    return false;
+    if (!slot.takeBack(slot.seqOf(chunk))) return false;
+    this.#where.delete(chunk);
+    this.#freed(slot);
+    queueMicrotask(() => this.#host.pump());
+    return true;
   }
 
   cancel(chunk: Chunk<Prepared>): void {
@@ -426,16 +301,10 @@ export class WorkerExecutor implements Executor<Prepared> {
     const slot = this.#where.get(chunk);
     if (slot === undefined) return;
     this.#where.delete(chunk);
-    let seq = 0;
-    for (const [s, c] of slot.inflight) {
-      if (c === chunk) seq = s;
-    }
+    const seq = slot.seqOf(chunk);
+    const waiting = slot.takeBack(seq);
     slot.inflight.delete(seq);
-    const { cells } = slot;
-    if (
-      Atomics.compareExchange(cells, seq % RING, seq, 0) === seq ||
-      Atomics.load(cells, RING) > seq
-    ) {
+    if (waiting || slot.passed(seq)) {
       // Not started (the worker will skip it), or done (its reply is dropped).
       this.#freed(slot);
     } else {

@@ -1,0 +1,321 @@
+// One imap/imapUnordered call: reads its input lazily, at most bufferSize
+// chunks ahead of what was yielded, and yields in input or completion order.
+import { TimeoutError } from "./errors.ts";
+import type { IMapIterator } from "./imap_iterator.ts";
+import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import { isThenable } from "./_run_chunk.ts";
+import { timeout as checkTimeout } from "./_validate.ts";
+
+/** What an imap call asks for, already validated. */
+export interface IMapCall {
+  task: unknown;
+  input: Iterable<unknown> | AsyncIterable<unknown>;
+  star: boolean;
+  ordered: boolean;
+  chunkSize: number;
+  bufferSize: number;
+  signal?: AbortSignal;
+}
+
+interface Slot {
+  chunk: ScheduledChunk;
+  seq: number;
+  pos: number;
+  values?: unknown[];
+  errors?: ReadonlyMap<number, unknown>;
+}
+
+interface Waiter {
+  resolve: (result: IteratorResult<unknown, undefined>) => void;
+  reject: (error: unknown) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+type Taken = { ok: true; result: IteratorResult<unknown, undefined> } | {
+  ok: false;
+  error: unknown;
+};
+
+const DONE: IteratorResult<never, undefined> = { done: true, value: undefined };
+
+/** Starts an imap call on `scheduler`. */
+export function startIMap<R>(
+  scheduler: Scheduler,
+  call: IMapCall,
+): IMapIterator<R> {
+  return new IMapJob(scheduler, call) as unknown as IMapIterator<R>;
+}
+
+class IMapJob implements Job {
+  #scheduler: Scheduler;
+  #call: IMapCall;
+  #source: Iterator<unknown> | AsyncIterator<unknown> | undefined;
+  #async: boolean;
+  #task: unknown;
+  #taskReady: boolean;
+  #inFlight = new Map<ScheduledChunk, Slot>();
+  #early = new Map<number, Slot>();
+  #ready: Slot[] = [];
+  #seq = 0;
+  #nextSeq = 0;
+  #outstanding = 0;
+  #inputDone = false;
+  #inputError: { error: unknown } | undefined;
+  #fatal: { error: unknown } | undefined;
+  #ended = false;
+  #stopped = false;
+  #feeding = false;
+  #draining = false;
+  #tracked = false;
+  #waiters: Waiter[] = [];
+  #onAbort: (() => void) | undefined;
+
+  constructor(scheduler: Scheduler, call: IMapCall) {
+    this.#scheduler = scheduler;
+    this.#call = call;
+    this.#taskReady = !isThenable(call.task);
+    this.#task = call.task;
+    // A task that fails to resolve is reported by next(), never unhandled.
+    if (!this.#taskReady) {
+      (call.task as PromiseLike<unknown>).then(undefined, () => {});
+    }
+    const input = call.input as Partial<
+      AsyncIterable<unknown> & Iterable<unknown>
+    >;
+    this.#async = typeof input[Symbol.asyncIterator] === "function";
+    const { signal } = call;
+    if (signal?.aborted) {
+      this.#fatal = { error: signal.reason };
+      this.#stopped = true;
+      return;
+    }
+    try {
+      this.#source = this.#async
+        ? input[Symbol.asyncIterator]!()
+        : input[Symbol.iterator]!();
+    } catch (error) {
+      this.#inputError = { error };
+      this.#inputDone = true;
+      return;
+    }
+    if (signal) {
+      this.#onAbort = () => this.cancel(signal.reason);
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    this.#tracked = true;
+    scheduler.track(this);
+    // Started a microtask later, so no task runs before imap() has returned.
+    queueMicrotask(() => this.#feed());
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(timeout?: number): Promise<IteratorResult<unknown, undefined>> {
+    const ms = checkTimeout("wait for the next result", timeout);
+    if (this.#waiters.length === 0) {
+      const taken = this.#take();
+      if (taken) {
+        this.#feed();
+        return taken.ok
+          ? Promise.resolve(taken.result)
+          : Promise.reject(taken.error);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      this.#waiters.push(waiter);
+      if (ms === undefined) return;
+      waiter.timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(
+          new TimeoutError(
+            `Timed out after ${ms} ms waiting for the next result`,
+          ),
+        );
+      }, ms);
+    });
+  }
+
+  return(): Promise<IteratorResult<unknown, undefined>> {
+    if (!this.#ended) {
+      this.#end();
+      for (const chunk of this.#inFlight.keys()) {
+        if (this.#scheduler.withdraw(chunk)) this.#inFlight.delete(chunk);
+      }
+      this.#scheduler.pump();
+      this.#flush();
+      this.#untrackIfIdle();
+    }
+    return Promise.resolve(DONE);
+  }
+
+  cancel(reason: unknown): void {
+    if (!this.#ended && !this.#fatal) this.#fatal = { error: reason };
+    this.#stopped = true;
+    this.#scheduler.cancel(this.#inFlight.keys());
+    this.#inFlight.clear();
+    this.#ready = [];
+    this.#early.clear();
+    this.#closeSource();
+    this.#flush();
+    this.#untrackIfIdle();
+  }
+
+  drain(): void {
+    this.#draining = true;
+    this.#feed();
+  }
+
+  // Reads input and submits chunks while fewer than bufferSize are unyielded.
+  async #feed(): Promise<void> {
+    if (this.#feeding || this.#inputDone || this.#stopped) return;
+    this.#feeding = true;
+    const { chunkSize, bufferSize, star } = this.#call;
+    try {
+      if (!this.#taskReady) {
+        this.#task = await this.#task;
+        this.#taskReady = true;
+      }
+      while (
+        !this.#inputDone && !this.#stopped &&
+        (this.#draining || this.#outstanding < bufferSize)
+      ) {
+        const items: unknown[] = [];
+        try {
+          while (items.length < chunkSize && !this.#stopped) {
+            const step = this.#async
+              ? await (this.#source as AsyncIterator<unknown>).next()
+              : (this.#source as Iterator<unknown>).next();
+            if (step.done) {
+              this.#inputDone = true;
+              break;
+            }
+            items.push(step.value);
+          }
+        } catch (error) {
+          this.#inputError = { error };
+          this.#inputDone = true;
+        }
+        if (this.#stopped || items.length === 0) break;
+        const chunk = this.#scheduler.submit(
+          this.#task,
+          items,
+          star,
+          0,
+          this.#deliver,
+        );
+        this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
+        this.#outstanding++;
+        this.#scheduler.pump();
+      }
+    } catch (error) {
+      if (!this.#fatal && !this.#ended) this.#fatal = { error };
+      this.#stopped = true;
+    } finally {
+      this.#feeding = false;
+    }
+    this.#flush();
+    this.#untrackIfIdle();
+  }
+
+  #deliver = (
+    chunk: ScheduledChunk,
+    values: unknown[],
+    errors?: ReadonlyMap<number, unknown>,
+  ): void => {
+    const slot = this.#inFlight.get(chunk);
+    if (!slot) return;
+    this.#inFlight.delete(chunk);
+    slot.values = values;
+    slot.errors = errors;
+    if (!this.#ended) {
+      if (!this.#call.ordered) this.#ready.push(slot);
+      else {
+        this.#early.set(slot.seq, slot);
+        for (let next; (next = this.#early.get(this.#nextSeq));) {
+          this.#early.delete(this.#nextSeq++);
+          this.#ready.push(next);
+        }
+      }
+      this.#flush();
+    }
+    this.#untrackIfIdle();
+  };
+
+  // Takes the next deliverable outcome, or undefined when none is ready yet.
+  #take(): Taken | undefined {
+    if (this.#ended) return { ok: true, result: DONE };
+    if (this.#fatal) {
+      const { error } = this.#fatal;
+      this.#end();
+      return { ok: false, error };
+    }
+    const slot = this.#ready[0];
+    if (slot) {
+      const i = slot.pos++;
+      if (slot.pos === slot.chunk.items.length) {
+        this.#ready.shift();
+        this.#outstanding--;
+      }
+      if (slot.errors?.has(i)) return { ok: false, error: slot.errors.get(i) };
+      return { ok: true, result: { done: false, value: slot.values![i] } };
+    }
+    if (this.#inputDone && this.#outstanding === 0) {
+      const failure = this.#inputError;
+      this.#end();
+      return failure
+        ? { ok: false, error: failure.error }
+        : { ok: true, result: DONE };
+    }
+    return undefined;
+  }
+
+  #flush(): void {
+    let took = false;
+    while (this.#waiters.length > 0) {
+      const taken = this.#take();
+      if (!taken) break;
+      took = true;
+      const waiter = this.#waiters.shift()!;
+      clearTimeout(waiter.timer);
+      if (taken.ok) waiter.resolve(taken.result);
+      else waiter.reject(taken.error);
+    }
+    if (took) this.#feed();
+  }
+
+  #end(): void {
+    this.#ended = true;
+    this.#stopped = true;
+    this.#fatal = undefined;
+    this.#ready = [];
+    this.#early.clear();
+    this.#closeSource();
+  }
+
+  #closeSource(): void {
+    const source = this.#source;
+    this.#source = undefined;
+    if (!source || this.#inputDone) return;
+    try {
+      const closing = source.return?.();
+      if (isThenable(closing)) closing.then(undefined, () => {});
+    } catch {
+      // A source that fails to close has nothing more to give.
+    }
+  }
+
+  #untrackIfIdle(): void {
+    if (
+      !this.#tracked || this.#feeding || this.#inFlight.size > 0 ||
+      !(this.#inputDone || this.#stopped)
+    ) return;
+    this.#tracked = false;
+    if (this.#onAbort) {
+      this.#call.signal!.removeEventListener("abort", this.#onAbort);
+    }
+    this.#scheduler.untrack(this);
+  }
+}
