@@ -21,12 +21,8 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
-import type {
-  SpawnOptions,
-  WorkerAdapter,
-  WorkerHandle,
-} from "../src/worker_adapter.ts";
+import type { WorkerAdapter } from "../src/worker_adapter.ts";
+import { workerThreadsAdapter } from "./_worker_threads.ts";
 
 /**
  * Spawns `Pool` workers with Deno's `node:worker_threads`.
@@ -40,28 +36,10 @@ import type {
  * await pool.terminate();
  * ```
  */
-export const denoAdapter: WorkerAdapter = {
-  name: "deno",
-  spawn(url: URL, options?: SpawnOptions): WorkerHandle {
+export const denoAdapter: WorkerAdapter = workerThreadsAdapter(
+  "deno",
+  (url) => {
     const boot = `const entry = ${JSON.stringify(url.href)};\nimport(entry);\n`;
-    const worker = new Worker(
-      new URL(`data:text/javascript,${encodeURIComponent(boot)}`),
-      {
-        resourceLimits: options?.resourceLimits,
-      },
-    );
-    return {
-      postMessage: (message, transfer) =>
-        worker.postMessage(
-          message,
-          transfer as Parameters<Worker["postMessage"]>[1],
-        ),
-      onMessage: (listener) => void worker.on("message", listener),
-      onError: (listener) => void worker.on("error", listener),
-      onExit: (listener) => void worker.once("exit", listener),
-      terminate: () => worker.terminate().then(() => {}),
-      ref: () => worker.ref(),
-      unref: () => worker.unref(),
-    };
+    return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
   },
-};
+);

@@ -15,12 +15,8 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
-import type {
-  SpawnOptions,
-  WorkerAdapter,
-  WorkerHandle,
-} from "../src/worker_adapter.ts";
+import type { WorkerAdapter } from "../src/worker_adapter.ts";
+import { workerThreadsAdapter } from "./_worker_threads.ts";
 
 /**
  * Spawns `Pool` workers with `node:worker_threads`.
@@ -34,22 +30,4 @@ import type {
  * await pool.terminate();
  * ```
  */
-export const nodeAdapter: WorkerAdapter = {
-  name: "node",
-  spawn(url: URL, options?: SpawnOptions): WorkerHandle {
-    const worker = new Worker(url, { resourceLimits: options?.resourceLimits });
-    return {
-      postMessage: (message, transfer) =>
-        worker.postMessage(
-          message,
-          transfer as Parameters<Worker["postMessage"]>[1],
-        ),
-      onMessage: (listener) => void worker.on("message", listener),
-      onError: (listener) => void worker.on("error", listener),
-      onExit: (listener) => void worker.once("exit", listener),
-      terminate: () => worker.terminate().then(() => {}),
-      ref: () => worker.ref(),
-      unref: () => worker.unref(),
-    };
-  },
-};
+export const nodeAdapter: WorkerAdapter = workerThreadsAdapter("node");

@@ -181,3 +181,13 @@ export function errorsFromWire(flat: unknown[]): Map<number, unknown> {
   }
   return errors;
 }
+
+/** The error of a value that cannot be structured-cloned: `what` says which. */
+export function cloneError(what: string, error: unknown): DOMException {
+  return new DOMException(
+    `Cannot send ${what}: a value cannot be structured-cloned: ${
+      (error as Error)?.message
+    }`,
+    "DataCloneError",
+  );
+}

@@ -5,6 +5,7 @@
 import { exportedFunction } from "./_module.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import {
+  cloneError,
   FAILED,
   HELLO,
   INIT,
@@ -205,15 +206,7 @@ function reply(
       structuredClone(values[i]);
     } catch (error) {
       values[i] = undefined;
-      failed.set(
-        i,
-        new DOMException(
-          `Cannot send the task's result from the worker as it cannot be structured-cloned: ${
-            (error as Error)?.message
-          }`,
-          "DataCloneError",
-        ),
-      );
+      failed.set(i, cloneError("the task's result from the worker", error));
     }
   }
   try {

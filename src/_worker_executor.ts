@@ -10,6 +10,7 @@ import type {
 } from "./_executor.ts";
 import { WorkerCrashedError } from "./errors.ts";
 import {
+  cloneError,
   errorsFromWire,
   FAILED,
   fromWire,
@@ -127,14 +128,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   // Arguments that cannot be structured-cloned fail their chunk.
   #unsent = (chunk: Chunk<Prepared>, error: unknown): void => {
     this.#where.delete(chunk);
-    chunk.fail(
-      new DOMException(
-        `Cannot send the task's arguments to the worker as they cannot be structured-cloned: ${
-          (error as Error)?.message
-        }`,
-        "DataCloneError",
-      ),
-    );
+    chunk.fail(cloneError("the task's arguments to the worker", error));
   };
 
   #spawn(): Slot {
