@@ -1,6 +1,7 @@
 // One call of the map family (and apply, a map of one): chunks the input,
 // gathers results in input order, runs the callbacks, settles an AsyncResult.
 import { AsyncResult } from "./async_result.ts";
+import { isThenable } from "./_run_chunk.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 
 /** What a map-family call asks for, already validated. */
@@ -65,10 +66,12 @@ class MapJob implements Job {
     }
     // Started a microtask later, so no task runs (and no callback fires)
     // before the call has returned its result.
-    Promise.all([task, input]).then(
-      ([task, input]) => this.#start(task, input),
-      (error) => this.#finish({ error }),
-    );
+    if (isThenable(task) || isThenable(input)) {
+      Promise.all([task, input]).then(
+        ([task, input]) => this.#start(task, input),
+        (error) => this.#finish({ error }),
+      );
+    } else queueMicrotask(() => this.#start(task, input as readonly unknown[]));
   }
 
   #start(task: unknown, input: readonly unknown[]): void {

@@ -36,6 +36,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
   #state: State = "pending";
   #value: unknown;
   #waiters: (() => void)[] = [];
+  #promise: Promise<T> | undefined;
 
   /**
    * Creates a result settled by `executor`, as `new Promise(executor)` does.
@@ -126,15 +127,31 @@ export class AsyncResult<T> implements PromiseLike<T> {
    * @param timeout The most milliseconds to wait; wait forever if omitted.
    * @returns The value.
    * @throws {TimeoutError} If the time ran out first.
+   * @throws {TypeError} Synchronously, if `timeout` is not a number.
    */
-  async get(timeout?: number): Promise<T> {
-    if (!(await this.wait(timeout))) {
-      throw new TimeoutError(
-        `Timed out after ${timeout} ms waiting for the result`,
-      );
-    }
-    if (this.#state === "rejected") throw this.#value;
-    return this.#value as T;
+  get(timeout?: number): Promise<T> {
+    if (timeout === undefined) return this.#settled();
+    return this.wait(timeout).then((ready) => {
+      if (!ready) {
+        throw new TimeoutError(
+          `Timed out after ${timeout} ms waiting for the result`,
+        );
+      }
+      return this.#settled();
+    });
+  }
+
+  // One promise per result for every untimed wait: no timer, no closure each.
+  #settled(): Promise<T> {
+    this.#promise ??= new Promise<T>((resolve, reject) => {
+      const settle = (): void => {
+        if (this.#state === "fulfilled") resolve(this.#value as T);
+        else reject(this.#value);
+      };
+      if (this.#state === "pending") this.#waiters.push(settle);
+      else settle();
+    });
+    return this.#promise;
   }
 
   /**

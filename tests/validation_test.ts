@@ -247,6 +247,33 @@ for (const Pool of pools) {
       }
     });
 
+    test("get(), wait() and next() throw TypeError at once for a timeout that is not a number", async () => {
+      await withPool(Pool, {}, async (pool) => {
+        const result = pool.applyAsync(tasks.sqr, [3]);
+        throwsNaming(
+          () => result.get("soon" as Loose),
+          TypeError,
+          "timeout",
+          '"soon"',
+        );
+        throwsNaming(
+          () => result.wait("soon" as Loose),
+          TypeError,
+          "timeout",
+          '"soon"',
+        );
+        const iterator = pool.imap(tasks.sqr, [1]);
+        throwsNaming(
+          () => iterator.next("soon" as Loose),
+          TypeError,
+          "timeout",
+          '"soon"',
+        );
+        assert.equal(await result.get(), 9);
+        assert.deepEqual(await iterator.next(), { done: false, value: 1 });
+      });
+    });
+
     test("chunkSize and bufferSize of 1 are accepted", async () => {
       await withPool(Pool, {}, async (pool) => {
         assert.deepEqual(
