@@ -1,0 +1,221 @@
+/**
+ * Side-by-side benchmark of multipool against the raw worker floors, the JS
+ * peers (piscina, tinypool, workerpool, p-map, a pooledMap-style limiter) and
+ * CPython's multiprocessing.pool, in one run. Runs on Deno, Node and Bun:
+ *
+ * ```sh
+ * deno run -A bench/compare.ts            # or: node --expose-gc bench/compare.ts, bun bench/compare.ts
+ * deno run -A bench/compare.ts --smoke    # tiny sizes, seconds (also MULTIPOOL_BENCH_SMOKE=1)
+ * ```
+ *
+ * Flags: `--smoke`, `--no-python`, `--only=tiny,cpu,threads,memory,startup`,
+ * `--out=DIR` (default bench/results; smoke runs write to the temp dir).
+ * Prints a table per workload and writes DIR/<runtime>.md and one SVG chart
+ * per workload, DIR/<runtime>_<workload>.svg.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  measureAll,
+  progress,
+  type RoundOptions,
+  withTimeout,
+} from "./_harness.ts";
+import { type PythonResults, runPython } from "./_python.ts";
+import {
+  markdownReport,
+  type Section,
+  svgChart,
+  type Target,
+  textTable,
+} from "./_report.ts";
+import { args, describeRuntime, env, exit, runtime } from "./_runtime.ts";
+import { buildSections, buildTargets } from "./_sections.ts";
+import {
+  cpuContenders,
+  memoryRun,
+  Shared,
+  type Sizes,
+  startupContenders,
+  threadContenders,
+  tinyContenders,
+} from "./_workloads.ts";
+
+const argv = args();
+const smoke = argv.includes("--smoke") || env("MULTIPOOL_BENCH_SMOKE") === "1";
+const only = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const wants = (id: string): boolean => !only || only.includes(id);
+const outDir = argv.find((a) => a.startsWith("--out="))?.slice(6) ??
+  (smoke
+    ? join(tmpdir(), "multipool-bench-smoke")
+    : decodeURIComponent(new URL("./results", import.meta.url).pathname));
+
+const sizes: Sizes = smoke
+  ? {
+    processes: 2,
+    tiny: 2_000,
+    perMessage: 200,
+    fibN: 20,
+    fibCount: 16,
+    memory: 20_000,
+    memoryChunk: 100,
+    checkpoints: [2_000, 20_000],
+    pauseMs: 50,
+  }
+  : {
+    processes: 2,
+    tiny: 100_000,
+    perMessage: 20_000,
+    fibN: 30,
+    fibCount: 16,
+    memory: 1_000_000,
+    memoryChunk: 1_000,
+    checkpoints: [100_000, 250_000, 500_000, 1_000_000],
+    pauseMs: 1_000,
+  };
+const rounds: RoundOptions = smoke
+  ? { rounds: 1, roundTime: 0, setupTimeout: 20_000 }
+  : { rounds: 5, roundTime: 150, setupTimeout: 60_000 };
+
+const started = performance.now();
+const info = describeRuntime();
+progress(
+  `multipool bench on ${info.version}, ${info.cores} cores${
+    smoke ? " (smoke)" : ""
+  }`,
+);
+
+let python: PythonResults | undefined;
+if (!argv.includes("--no-python")) {
+  progress("CPython multiprocessing.pool (bench/compare.py)");
+  python = await runPython({
+    reps: smoke ? 1 : 5,
+    budget_s: smoke ? 0.2 : 3,
+    processes: sizes.processes,
+    tiny: sizes.tiny,
+    perMessage: sizes.perMessage,
+    fibN: sizes.fibN,
+    fibCount: sizes.fibCount,
+    fibReps: 1,
+    memory: sizes.memory,
+    memoryChunk: sizes.memoryChunk,
+    checkpoints: sizes.checkpoints,
+    pauseMs: sizes.pauseMs,
+    startupReps: smoke ? 1 : 5,
+  });
+}
+
+const m: Parameters<typeof buildSections>[0] = { sizes, python };
+// Memory first, so the RSS it reports is not the high-water mark of other workloads.
+if (wants("memory")) {
+  progress(`imap over an endless generator, ${sizes.memory} results`);
+  m.memory = {};
+  for (const kind of ["Pool", "ThreadPool"] as const) {
+    try {
+      m.memory[kind] = await withTimeout(
+        memoryRun(kind, sizes, progress),
+        rounds.setupTimeout * 3,
+        `${kind}.imap`,
+      );
+    } catch (error) {
+      progress(`  [memory] FAILED ${kind}.imap: ${error}`);
+    }
+  }
+}
+const shared = new Shared(sizes.processes);
+if (wants("tiny")) {
+  progress("100k tiny tasks, batched and one per message");
+  m.tiny = await measureAll("tiny", tinyContenders(sizes, shared), rounds);
+  await shared.close();
+}
+if (wants("cpu")) {
+  progress(`CPU-bound: ${sizes.fibCount} × fib(${sizes.fibN})`);
+  m.cpu = await measureAll("cpu", cpuContenders(sizes, shared), rounds);
+  await shared.close();
+}
+if (wants("threads")) {
+  progress("in-process: tiny async tasks");
+  m.threads = await measureAll("threads", threadContenders(sizes), rounds);
+}
+if (wants("startup")) {
+  progress("start-up to first result");
+  m.startup = await measureAll("startup", startupContenders(sizes), {
+    ...rounds,
+    roundTime: smoke ? 0 : 100,
+  });
+}
+
+const sections: Section[] = buildSections(m);
+// Smoke sizes are too small to judge anything: the targets are shown, not judged.
+const targets: Target[] = buildTargets(m).map((
+  t,
+) => (smoke
+  ? { ...t, met: undefined, measured: `smoke run, not judged: ${t.measured}` }
+  : t)
+);
+const seconds = (performance.now() - started) / 1000;
+const pyLabel = python
+  ? `${python.implementation} ${python.version}`
+  : undefined;
+const command = runtime === "deno"
+  ? "deno run -A bench/compare.ts"
+  : runtime === "bun"
+  ? "bun bench/compare.ts"
+  : "node --expose-gc bench/compare.ts";
+
+console.log(
+  `\nmultipool bench · ${info.date} · ${info.version} (${info.engine}) · ${info.cores} cores · ${info.cpu}` +
+    (pyLabel ? ` · ${pyLabel}` : "") +
+    ` · ${seconds.toFixed(0)} s${
+      smoke ? " · SMOKE (sizes too small to mean anything)" : ""
+    }`,
+);
+for (const s of sections) {
+  console.log(`\n## ${s.title}\n${textTable(s.header, s.rows)}`);
+  for (const note of s.notes ?? []) console.log(`  - ${note}`);
+}
+console.log("\n## Targets");
+for (const t of targets) {
+  console.log(
+    `  ${
+      t.met === undefined ? "n/a     " : t.met ? "met     " : "NOT MET "
+    } ${t.text} (${t.measured})`,
+  );
+}
+
+mkdirSync(outDir, { recursive: true });
+const chartFile = (id: string): string => `${runtime}_${id}.svg`;
+const subtitle =
+  `${info.version}${pyLabel ? ` and ${pyLabel}` : ""} · ${info.cores} cores · ${
+    info.date.slice(0, 10)
+  }` +
+  (smoke ? " · smoke" : "");
+for (const s of sections) {
+  if (s.chart) {
+    writeFileSync(
+      join(outDir, chartFile(s.id)),
+      svgChart(s.title, subtitle, s.chart),
+    );
+  }
+}
+writeFileSync(
+  join(outDir, `${runtime}.md`),
+  markdownReport(
+    info,
+    pyLabel,
+    sections,
+    targets,
+    chartFile,
+    command + (smoke ? " --smoke" : ""),
+  ),
+);
+progress(
+  `\nwrote ${join(outDir, `${runtime}.md`)} and ${
+    sections.filter((s) => s.chart).length
+  } charts in ${seconds.toFixed(0)} s`,
+);
+// Leave even if a stuck contender still holds a worker.
+exit(0);
