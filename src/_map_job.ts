@@ -20,7 +20,7 @@ export interface MapCall {
 }
 
 /** CPython's default: `ceil(n / (processes * 4))`. */
-export function defaultChunkSize(length: number, processes: number): number {
+function defaultChunkSize(length: number, processes: number): number {
   return Math.max(1, Math.ceil(length / (processes * 4)));
 }
 
@@ -55,17 +55,18 @@ class MapJob implements Job {
     this.#call = call;
     this.#resolve = resolve;
     this.#reject = reject;
+    // Everything starts or ends a microtask later, so no task runs and no
+    // callback fires before the call has returned its result.
     const { signal, task, input } = call;
-    if (signal?.aborted) this.#finish({ error: signal.reason });
-    else {
+    if (signal?.aborted) {
+      queueMicrotask(() => this.#finish({ error: signal.reason }));
+    } else {
       if (signal) {
         this.#onAbort = () => this.cancel(signal.reason);
         signal.addEventListener("abort", this.#onAbort, { once: true });
       }
       scheduler.track(this);
     }
-    // Started a microtask later, so no task runs (and no callback fires)
-    // before the call has returned its result.
     if (isThenable(task) || isThenable(input)) {
       Promise.all([task, input]).then(
         ([task, input]) => this.#start(task, input),

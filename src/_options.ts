@@ -13,7 +13,7 @@ interface Runtime {
 }
 
 /** The machine's logical CPU count, found without a static runtime import. */
-export function cpuCount(): number {
+function cpuCount(): number {
   const runtime = globalThis as Runtime;
   const count = runtime.navigator?.hardwareConcurrency ??
     runtime.process?.getBuiltinModule?.("node:os")?.availableParallelism?.();

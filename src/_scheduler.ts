@@ -108,10 +108,11 @@ export class Scheduler {
     if (this.state !== "running") throw new PoolClosedError("Pool not running");
   }
 
-  /** Registers a call; a broken pool cancels it at once. */
+  /** Registers a call; a broken pool cancels it, after the call has returned. */
   track(job: Job): void {
     this.#jobs.add(job);
-    if (this.#broken) job.cancel(this.#broken);
+    const broken = this.#broken;
+    if (broken) queueMicrotask(() => job.cancel(broken));
   }
 
   /** A call has finished all its work. */

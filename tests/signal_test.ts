@@ -142,6 +142,24 @@ for (const Pool of pools) {
       });
     });
 
+    test("an already-aborted call fires its errorCallback only after the call has returned", async () => {
+      await withPool(Pool, {}, async (pool) => {
+        const controller = new AbortController();
+        const reason = new Error("aborted before the call");
+        controller.abort(reason);
+        const order: string[] = [];
+        const result = pool.mapAsync(tasks.sqr, [1, 2], {
+          signal: controller.signal,
+          errorCallback: (error) =>
+            order.push(error === reason ? "errorCallback" : `${error}`),
+        });
+        order.push("returned");
+        assert.equal(await result.wait(5000), true);
+        assert.deepEqual(order, ["returned", "errorCallback"]);
+        await assert.rejects(result.get(), (error) => error === reason);
+      });
+    });
+
     test("aborting a queued apply() means it never starts", async () => {
       const probe = new Probe();
       const pool = make(Pool, { processes: 1 });
