@@ -25,11 +25,39 @@ export function moduleSpecifier(module: string | URL): string {
   return module;
 }
 
-/** Imports a task module once per specifier. */
-export function loadModule(
-  specifier: string,
-): Promise<Record<string, unknown>> {
-  return import(specifier);
+/** A pool's `options.module`: imported once, then read synchronously. */
+export class TaskModule {
+  readonly specifier: string;
+  #exports: Record<string, unknown> | undefined;
+  #loading: Promise<Record<string, unknown>> | undefined;
+
+  constructor(module: string | URL) {
+    this.specifier = moduleSpecifier(module);
+  }
+
+  /** `use(exports)`: at once when the module is imported, else once it is. */
+  read<T>(use: (exports: Record<string, unknown>) => T): T | Promise<T> {
+    if (this.#exports) return use(this.#exports);
+    this.#loading ??= import(this.specifier).then((exports) =>
+      this.#exports = exports
+    );
+    return this.#loading.then(use);
+  }
+}
+
+/** The function `module` exports as `name`, or a `TypeError` (also without a module). */
+export function exportNamed(
+  module: TaskModule | undefined,
+  name: string,
+): Fn | Promise<Fn> {
+  if (module === undefined) {
+    throw new TypeError(
+      `Cannot run task '${name}' as no 'module' option was given to the pool`,
+    );
+  }
+  return module.read((exports) =>
+    exportedFunction(exports, name, module.specifier)
+  );
 }
 
 /** The exported function `name` of a loaded module, or a `TypeError`. */

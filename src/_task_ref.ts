@@ -1,7 +1,7 @@
 // How a task reaches a worker: an export of `options.module` by reference
 // (like pickle sends a function by qualified name), a built-in by its global
 // path, any other function by its source text.
-import { exportedFunction, loadModule, moduleSpecifier } from "./_module.ts";
+import { exportNamed, TaskModule } from "./_module.ts";
 import type { Task } from "./types.ts";
 
 /** A task as a worker can find it again. */
@@ -96,17 +96,15 @@ export interface Prepared {
 
 /** Turns tasks into references against one pool's `options.module`. */
 export class TaskRefs {
-  readonly specifier: string | undefined;
+  readonly module: TaskModule | undefined;
   #byName = new Map<string, Prepared>();
   #byFn = new WeakMap<object, Prepared>();
   #byKey = new Map<string, Prepared>();
-  #exports: Record<string, unknown> | undefined;
   #names: Map<unknown, string> | undefined;
-  #loading: Promise<unknown> | undefined;
 
   /** @param module The pool's `options.module`, if any. */
   constructor(module: string | URL | undefined) {
-    this.specifier = module === undefined ? undefined : moduleSpecifier(module);
+    if (module !== undefined) this.module = new TaskModule(module);
   }
 
   /**
@@ -142,26 +140,29 @@ export class TaskRefs {
 
   /** The reference for `task`; a promise while the module is being imported. */
   resolve(task: Task): TaskRef | Promise<TaskRef> {
-    if (this.specifier !== undefined && this.#exports === undefined) {
-      this.#loading ??= loadModule(this.specifier).then((exports) => {
-        this.#exports = exports;
-        this.#names = new Map();
-        for (const [name, value] of Object.entries(exports)) {
-          if (typeof value === "function" && !this.#names.has(value)) {
-            this.#names.set(value, name);
-          }
-        }
-      });
-      return this.#loading.then(() => this.resolve(task));
-    }
     if (typeof task === "string") {
-      if (this.specifier === undefined) {
-        throw new TypeError(
-          `Cannot run task '${task}' as no 'module' option was given to the pool`,
-        );
+      const fn = exportNamed(this.module, task);
+      return fn instanceof Promise
+        ? fn.then(() => ({ export: task }))
+        : { export: task };
+    }
+    if (this.module === undefined) return this.#byValue(task, undefined);
+    return this.module.read((exports) => this.#byValue(task, exports));
+  }
+
+  // A function: an export of the module by reference, a built-in by its
+  // global path, anything else by its source text.
+  #byValue(
+    task: Exclude<Task, string>,
+    exports: Record<string, unknown> | undefined,
+  ): TaskRef {
+    if (exports !== undefined && this.#names === undefined) {
+      this.#names = new Map();
+      for (const [name, value] of Object.entries(exports)) {
+        if (typeof value === "function" && !this.#names.has(value)) {
+          this.#names.set(value, name);
+        }
       }
-      exportedFunction(this.#exports!, task, this.specifier);
-      return { export: task };
     }
     const name = this.#names?.get(task);
     if (name !== undefined) return { export: name };

@@ -159,7 +159,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       case HELLO:
         try {
           slot.listening([
-            this.#refs.specifier,
+            this.#refs.module?.specifier,
             this.#initRef,
             this.#config.initArgs,
           ]);

@@ -11,12 +11,7 @@ import type {
   ExecutorConfig,
   ExecutorHost,
 } from "./_executor.ts";
-import {
-  exportedFunction,
-  type Fn,
-  loadModule,
-  moduleSpecifier,
-} from "./_module.ts";
+import { exportNamed, type Fn, TaskModule } from "./_module.ts";
 import { PoolBase } from "./_pool_base.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import type { PoolOptions, Task } from "./types.ts";
@@ -38,16 +33,14 @@ class InlineExecutor implements Executor<Fn> {
   #slots: Slot[] = [];
   #free: Slot[] = [];
   #running = new Map<Chunk<Fn>, Slot>();
-  #specifier: string | undefined;
-  #exports: Record<string, unknown> | undefined;
-  #loading: Promise<Record<string, unknown>> | undefined;
+  #module: TaskModule | undefined;
   #stopped = false;
 
   constructor(host: ExecutorHost, config: ExecutorConfig) {
     this.#host = host;
     this.#config = config;
     if (config.module !== undefined) {
-      this.#specifier = moduleSpecifier(config.module);
+      this.#module = new TaskModule(config.module);
     }
     for (let i = 0; i < config.processes; i++) {
       this.#slots.push({ initialized: false, chunks: 0 });
@@ -63,20 +56,7 @@ class InlineExecutor implements Executor<Fn> {
   }
 
   prepare(task: Task): Fn | Promise<Fn> {
-    if (typeof task === "function") return task;
-    const specifier = this.#specifier;
-    if (specifier === undefined) {
-      throw new TypeError(
-        `Cannot run task '${task}' as no 'module' option was given to the pool`,
-      );
-    }
-    if (this.#exports) return exportedFunction(this.#exports, task, specifier);
-    this.#loading ??= loadModule(specifier).then((
-      exports,
-    ) => (this.#exports = exports));
-    return this.#loading.then((exports) =>
-      exportedFunction(exports, task, specifier)
-    );
+    return typeof task === "function" ? task : exportNamed(this.#module, task);
   }
 
   hasCapacity(): boolean {
