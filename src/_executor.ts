@@ -31,6 +31,11 @@ export interface ExecutorHost {
 
 /** Where chunks run. Every chunk given to `run` must be settled or failed. */
 export interface Executor<P = unknown> {
+  /**
+   * How many chunks run at once, when the executor learns it after the pool
+   * was made (a cluster's registered agents); read instead of the config's.
+   */
+  readonly processes?: number;
   /** Turn a call's task into what `run` needs; rejects/throws `TypeError` for an unknown name. */
   prepare(task: Task): P | Promise<P>;
   /** Whether `run` may be called now. */

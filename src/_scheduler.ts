@@ -82,8 +82,8 @@ export type PoolState = "running" | "closed" | "terminated";
 
 /** Queue, lifecycle and job tracking shared by `ThreadPool` and `Pool`. */
 export class Scheduler {
-  readonly processes: number;
   readonly executor: Executor;
+  #processes: number;
   state: PoolState = "running";
   #queue: (ScheduledChunk | undefined)[] = [];
   #head = 0;
@@ -96,11 +96,16 @@ export class Scheduler {
   #ended: Promise<void> | undefined;
 
   constructor(config: ExecutorConfig, makeExecutor: ExecutorFactory) {
-    this.processes = config.processes;
+    this.#processes = config.processes;
     this.executor = makeExecutor({
       pump: () => this.pump(),
       broken: (cause) => this.#break(cause),
     }, config);
+  }
+
+  /** How many chunks run at once: the executor's count where it has one. */
+  get processes(): number {
+    return this.executor.processes ?? this.#processes;
   }
 
   /** Throws `PoolClosedError` unless the pool takes new calls. */
