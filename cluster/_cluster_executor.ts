@@ -243,11 +243,14 @@ export class ClusterExecutor implements Executor<Prepared> {
           })),
         ).then(
           () => {
+            const dropped: string[] = [];
             for (const add of adds) {
               const entry = this.#inflight.get(add.opts.jobId);
               if (entry) entry.added = true;
-              else this.#removals.add(add.opts.jobId);
+              else dropped.push(add.opts.jobId);
             }
+            // Cancelled while being added: remove or stop them now.
+            if (dropped.length > 0) this.#stopJobs(dropped, this.#closing);
           },
           (error) => {
             for (const add of adds) this.#failJob(add.opts.jobId, error);
@@ -484,8 +487,10 @@ export class ClusterExecutor implements Executor<Prepared> {
     const entry = this.#inflight.get(jobId)!;
     this.#take(jobId);
     const index = this.#adds.findIndex((add) => add.opts.jobId === jobId);
+    // Not added yet: never sent. Being added: stopped now (the agents
+    // remember the id) and removed again once the add lands.
     if (index >= 0) this.#adds.splice(index, 1);
-    else if (entry.added) this.#stopJobs([jobId]);
+    else this.#stopJobs([jobId]);
     this.#host.pump();
   }
 
@@ -543,6 +548,9 @@ export class ClusterExecutor implements Executor<Prepared> {
     this.#adds = [];
     await this.#ready.catch(() => {});
     await this.#stopJobs(ids, true);
+    while (this.#pending > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await this.#close();
   }
 }

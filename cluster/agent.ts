@@ -309,6 +309,10 @@ export class Agent {
       return [BROKEN, toWire(error)];
     }
     if (local.broken) return [BROKEN, toWire(local.broken.cause)];
+    // Cancelled while this agent was getting ready for it.
+    if (this.#terminated.has(data.p) || this.#cancelled.has(jobId)) {
+      return [CANCELLED];
+    }
     const items = decode(data.i) as unknown[];
     return new Promise<ChunkOutcome>((resolve) => {
       let done = false;

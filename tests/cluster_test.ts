@@ -121,7 +121,7 @@ describe(`ClusterPool on Redis with agent processes${skip}`, {
       assert.deepEqual(ordered, [1, 4, 9, 16]);
       const unordered: number[] = [];
       for await (const v of p.imapUnordered("sqr", [1, 2, 3])) {
-        unordered.push(v);
+        unordered.push(v as number);
       }
       assert.deepEqual(unordered.sort(), [1, 4, 9]);
       let seen: unknown;
@@ -362,8 +362,12 @@ describe(`ClusterPool on Redis with agent processes${skip}`, {
       assert.equal(new Set(started(dir, 12).values()).size, 2);
       controller.abort(new Error("stop"));
       await assert.rejects(result, /stop/);
-      await until("no waiting job left", () => false, 0).catch(() => {});
-      await sleep(300);
+      // Cancelling on an agent takes a message: wait until none is active.
+      let active = -1;
+      while (active !== 0) {
+        active = await client.llen("multipool:main:active");
+        await sleep(20);
+      }
       assert.equal(await client.llen("multipool:main:wait"), 0);
       writeFileSync(join(dir, "open"), "");
       await sleep(500);
@@ -390,7 +394,11 @@ describe(`ClusterPool on Redis with agent processes${skip}`, {
       await p.terminate();
       await assert.rejects(result, PoolTerminatedError);
       await assert.rejects(single, PoolTerminatedError);
-      await sleep(300);
+      let active = -1;
+      while (active !== 0) {
+        active = await client.llen("multipool:main:active");
+        await sleep(20);
+      }
       assert.equal(await client.llen("multipool:main:wait"), 0);
       writeFileSync(join(dir, "open"), "");
       await sleep(500);
