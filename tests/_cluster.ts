@@ -26,8 +26,8 @@ export const tasksUrl: URL = new URL(
 );
 
 /** The agent's lock duration and stalled interval in the suite (ms). */
-export const LOCK = 1000;
-export const CHECK = 250;
+export const LOCK = 3000;
+export const CHECK = 500;
 
 /** The `multipool` command: the source file, or the built package's. */
 function cliPath(): string {
