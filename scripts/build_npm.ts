@@ -180,7 +180,8 @@ function postProcess(esm: string, denoName: string): string[] {
         }
       } else if (
         !specifier.startsWith("node:") &&
-        !(PEERS.includes(specifier) && /^esm\/cluster\//.test(rel(file).slice(4)))
+        !(PEERS.includes(specifier) &&
+          /^esm\/cluster\//.test(rel(file).slice(4)))
       ) {
         problems.push(
           `${

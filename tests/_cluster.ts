@@ -192,7 +192,9 @@ export function started(dir: string, n: number): Map<number, number> {
   const out = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const file = join(dir, `started-${i}`);
-    if (existsSync(file)) out.set(i, Number(readFileSync(file, "utf8")));
+    // A file seen between its creation and its write is not started yet.
+    const pid = existsSync(file) ? Number(readFileSync(file, "utf8")) : 0;
+    if (pid > 0) out.set(i, pid);
   }
   return out;
 }
