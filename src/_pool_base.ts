@@ -5,7 +5,7 @@ import type { IMapIterator } from "./imap_iterator.ts";
 import { startIMap } from "./_imap_job.ts";
 import { startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
-import { type PoolState, Scheduler } from "./_scheduler.ts";
+import { Scheduler } from "./_scheduler.ts";
 import type {
   ApplyAsyncOptions,
   ApplyOptions,
@@ -13,11 +13,10 @@ import type {
   MapAsyncOptions,
   MapOptions,
   PoolOptions,
+  PoolState,
+  TaskOf,
 } from "./types.ts";
 import * as check from "./_validate.ts";
-
-/** A task given as a function of the argument list `A`, or an export name. */
-export type TaskOf<A extends unknown[], R> = ((...args: A) => R) | string;
 
 function collect(
   iterable: Iterable<unknown> | AsyncIterable<unknown>,
@@ -47,7 +46,7 @@ function collect(
  *
  * @example Usage
  * ```ts
- * import { PoolBase, ThreadPool } from "@multipool/multipool";
+ * import { type PoolBase, ThreadPool } from "@multipool/multipool";
  *
  * const pool: PoolBase = new ThreadPool(2);
  * console.log(await pool.map((x: number) => x + 1, [1, 2])); // [2, 3]
@@ -63,7 +62,7 @@ export class PoolBase {
    * @param options The worker count, or {@linkcode PoolOptions}.
    * @param makeExecutor Builds where chunks run (in-process or in workers).
    */
-  constructor(
+  protected constructor(
     options: number | PoolOptions | undefined,
     makeExecutor: ExecutorFactory,
   ) {

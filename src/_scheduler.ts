@@ -12,6 +12,7 @@ import {
   PoolClosedError,
   PoolTerminatedError,
 } from "./errors.ts";
+import type { PoolState } from "./types.ts";
 
 /** A call in flight, as the scheduler sees it. */
 export interface Job {
@@ -76,9 +77,6 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     this.settle(new Array(this.items.length), errors);
   }
 }
-
-/** The pool's lifecycle state. */
-export type PoolState = "running" | "closed" | "terminated";
 
 /** Queue, lifecycle and job tracking shared by `ThreadPool` and `Pool`. */
 export class Scheduler {

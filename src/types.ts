@@ -14,6 +14,18 @@ import type { WorkerAdapter } from "./worker_adapter.ts";
 // deno-lint-ignore no-explicit-any
 export type Task = ((...args: any[]) => unknown) | string;
 
+/**
+ * A task given as a function of the argument list `A`, or the name of an
+ * export of {@linkcode PoolOptions.module}.
+ *
+ * @typeParam A The task's argument list.
+ * @typeParam R What the task returns.
+ */
+export type TaskOf<A extends unknown[], R> = ((...args: A) => R) | string;
+
+/** A pool's lifecycle: `"running"`, then `"closed"` or `"terminated"`. */
+export type PoolState = "running" | "closed" | "terminated";
+
 /** Options for `new ThreadPool(options)` and `new Pool(options)`. */
 export interface PoolOptions {
   /** How many tasks run at once (workers for `Pool`). Default: the logical CPU count. */
