@@ -4,6 +4,7 @@ import { TimeoutError } from "./errors.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 import { isThenable } from "./_run_chunk.ts";
+import { startTimer, type Timer } from "./_timer.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
 
 /** What an imap call asks for, already validated. */
@@ -28,7 +29,7 @@ interface Slot {
 interface Waiter {
   resolve: (result: IteratorResult<unknown, undefined>) => void;
   reject: (error: unknown) => void;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: Timer;
 }
 
 type Taken = { ok: true; result: IteratorResult<unknown, undefined> } | {
@@ -127,14 +128,14 @@ class IMapJob implements Job {
       const waiter: Waiter = { resolve, reject };
       this.#waiters.push(waiter);
       if (ms === undefined) return;
-      waiter.timer = setTimeout(() => {
+      waiter.timer = startTimer(ms, () => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
         reject(
           new TimeoutError(
             `Timed out after ${ms} ms waiting for the next result`,
           ),
         );
-      }, ms);
+      });
     });
   }
 
@@ -279,7 +280,7 @@ class IMapJob implements Job {
       if (!taken) break;
       took = true;
       const waiter = this.#waiters.shift()!;
-      clearTimeout(waiter.timer);
+      waiter.timer?.clear();
       if (taken.ok) waiter.resolve(taken.result);
       else waiter.reject(taken.error);
     }
