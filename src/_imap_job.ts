@@ -3,6 +3,7 @@
 import { TimeoutError } from "./errors.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import { checkStep, closeIterator } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import { startTimer, type Timer } from "./_timer.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
@@ -186,9 +187,11 @@ class IMapJob implements Job {
         const items: unknown[] = [];
         try {
           while (items.length < chunkSize && !this.#stopped) {
-            const step = this.#async
-              ? await (this.#source as AsyncIterator<unknown>).next()
-              : (this.#source as Iterator<unknown>).next();
+            const step = checkStep(
+              this.#async
+                ? await (this.#source as AsyncIterator<unknown>).next()
+                : (this.#source as Iterator<unknown>).next(),
+            );
             if (step.done) {
               this.#inputDone = true;
               break;
@@ -299,13 +302,7 @@ class IMapJob implements Job {
   #closeSource(): void {
     const source = this.#source;
     this.#source = undefined;
-    if (!source || this.#inputDone) return;
-    try {
-      const closing = source.return?.();
-      if (isThenable(closing)) closing.then(undefined, () => {});
-    } catch {
-      // A source that fails to close has nothing more to give.
-    }
+    if (source && !this.#inputDone) closeIterator(source);
   }
 
   #untrackIfIdle(): void {

@@ -3,7 +3,8 @@ import type { ExecutorFactory } from "./_executor.ts";
 import type { AsyncResult } from "./async_result.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import { startIMap } from "./_imap_job.ts";
-import { startMap } from "./_map_job.ts";
+import { AsyncInput, readAll } from "./_input.ts";
+import { type MapCall, startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
 import { Scheduler } from "./_scheduler.ts";
 import type {
@@ -18,26 +19,19 @@ import type {
 } from "./types.ts";
 import * as check from "./_validate.ts";
 
-function collect(
+// A map-family call's input: synchronous iterables read now (arrays copied),
+// async ones read by the job as their items arrive.
+function mapInput(
   iterable: Iterable<unknown> | AsyncIterable<unknown>,
-): readonly unknown[] | Promise<readonly unknown[]> {
-  if (Array.isArray(iterable)) return iterable;
-  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function") {
-    try {
-      return Array.from(iterable as Iterable<unknown>);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+): MapCall["input"] {
+  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    return new AsyncInput(iterable as AsyncIterable<unknown>);
   }
-  return Array.fromAsync
-    ? Array.fromAsync(iterable as AsyncIterable<unknown>)
-    : (async () => {
-      const items: unknown[] = [];
-      for await (const item of iterable as AsyncIterable<unknown>) {
-        items.push(item);
-      }
-      return items;
-    })();
+  try {
+    return readAll(iterable as Iterable<unknown>);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -111,7 +105,7 @@ export class PoolBase {
     const action = "apply the task";
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
-    const input = [check.argList(action, "args", args)];
+    const input = [check.argList(action, "args", args).slice()];
     const opts = callOptions(action, options as AnyCallOptions);
     return this.#startMap(task, input, true, true, opts);
   }
@@ -275,13 +269,13 @@ export class PoolBase {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
     const opts = callOptions(action, options);
-    const input = collect(check.iterable(action, iterable));
+    const input = mapInput(check.iterable(action, iterable));
     return this.#startMap(task, input, star, false, opts);
   }
 
   #startMap(
     task: unknown,
-    input: readonly unknown[] | Promise<readonly unknown[]>,
+    input: MapCall["input"],
     star: boolean,
     single: boolean,
     opts: AnyCallOptions,
@@ -312,7 +306,7 @@ export class PoolBase {
     const opts = callOptions(action, options);
     return startIMap(this.#scheduler, {
       task: this.#prepare(task),
-      input,
+      input: Array.isArray(input) ? input.slice() : input,
       star: false,
       ordered,
       chunkSize: opts.chunkSize ?? 1,
