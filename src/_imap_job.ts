@@ -1,6 +1,7 @@
 // One imap/imapUnordered call: reads its input lazily, at most bufferSize
 // chunks ahead of what was yielded, and yields in input or completion order.
 import { TimeoutError } from "./errors.ts";
+import type { Transfer } from "./_executor.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 import { checkStep, closeIterator } from "./_input.ts";
@@ -17,6 +18,7 @@ export interface IMapCall {
   chunkSize: number;
   bufferSize: number;
   signal?: AbortSignal;
+  transfer?: Transfer;
 }
 
 interface Slot {
@@ -209,6 +211,7 @@ class IMapJob implements Job {
           star,
           0,
           this.#deliver,
+          this.#call.transfer,
         );
         this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
         this.#outstanding++;

@@ -1,6 +1,7 @@
 // One call of the map family (and apply, a map of one): chunks the input,
 // gathers results in input order, runs the callbacks, settles an AsyncResult.
 import { AsyncResult } from "./async_result.ts";
+import type { Transfer } from "./_executor.ts";
 import { AsyncInput } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
@@ -15,7 +16,7 @@ export interface MapCall {
   single: boolean;
   chunkSize?: number;
   signal?: AbortSignal;
-  transfer?: object[];
+  transfer?: Transfer;
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
 }

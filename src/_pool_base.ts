@@ -106,7 +106,7 @@ export class PoolBase {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
     const input = [check.argList(action, "args", args).slice()];
-    const opts = callOptions(action, options as AnyCallOptions);
+    const opts = callOptions(action, options as AnyCallOptions, "list");
     return this.#startMap(task, input, true, true, opts);
   }
 
@@ -121,7 +121,7 @@ export class PoolBase {
   map<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapOptions,
+    options?: number | MapOptions<T>,
   ): Promise<Awaited<R>[]> {
     return this.mapAsync(fn, iterable, options).get();
   }
@@ -137,7 +137,7 @@ export class PoolBase {
   mapAsync<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapAsyncOptions<Awaited<R>[]>,
+    options?: number | MapAsyncOptions<Awaited<R>[], T>,
   ): AsyncResult<Awaited<R>[]> {
     return this.#mapFamily(
       "map",
@@ -159,7 +159,7 @@ export class PoolBase {
   starmap<A extends unknown[], R>(
     fn: TaskOf<A, R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapOptions,
+    options?: number | MapOptions<A>,
   ): Promise<Awaited<R>[]> {
     return this.starmapAsync(fn, iterable, options).get();
   }
@@ -175,7 +175,7 @@ export class PoolBase {
   starmapAsync<A extends unknown[], R>(
     fn: TaskOf<A, R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapAsyncOptions<Awaited<R>[]>,
+    options?: number | MapAsyncOptions<Awaited<R>[], A>,
   ): AsyncResult<Awaited<R>[]> {
     return this.#mapFamily(
       "starmap",
@@ -197,9 +197,9 @@ export class PoolBase {
   imap<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions,
+    options?: number | IMapOptions<T>,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imap", fn, iterable, true, options);
+    return this.#imap("imap", fn, iterable, true, options as AnyCallOptions);
   }
 
   /**
@@ -213,9 +213,15 @@ export class PoolBase {
   imapUnordered<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions,
+    options?: number | IMapOptions<T>,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imapUnordered", fn, iterable, false, options);
+    return this.#imap(
+      "imapUnordered",
+      fn,
+      iterable,
+      false,
+      options as AnyCallOptions,
+    );
   }
 
   /** Stops taking new work; what was submitted still runs. Call `join()` next. */
@@ -268,7 +274,7 @@ export class PoolBase {
   ): AsyncResult<never> {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
-    const opts = callOptions(action, options);
+    const opts = callOptions(action, options, "function");
     const input = mapInput(check.iterable(action, iterable));
     return this.#startMap(task, input, star, false, opts);
   }
@@ -298,12 +304,12 @@ export class PoolBase {
     fn: unknown,
     iterable: unknown,
     ordered: boolean,
-    options: number | IMapOptions | undefined,
+    options: number | AnyCallOptions | undefined,
   ): IMapIterator<never> {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
     const input = check.iterable(action, iterable);
-    const opts = callOptions(action, options);
+    const opts = callOptions(action, options, "function");
     return startIMap(this.#scheduler, {
       task: this.#prepare(task),
       input: Array.isArray(input) ? input.slice() : input,
@@ -312,6 +318,7 @@ export class PoolBase {
       chunkSize: opts.chunkSize ?? 1,
       bufferSize: opts.bufferSize ?? 2 * this.processes,
       signal: opts.signal,
+      transfer: opts.transfer,
     });
   }
 

@@ -6,6 +6,7 @@ import type {
   Executor,
   ExecutorConfig,
   ExecutorFactory,
+  Transfer,
 } from "./_executor.ts";
 import {
   BrokenPoolError,
@@ -38,7 +39,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   readonly task: P;
   readonly items: readonly unknown[];
   readonly star: boolean;
-  readonly transfer?: object[];
+  readonly transfer?: Transfer;
   /** Where in the job's input the first item stands. */
   readonly start: number;
   state: number = QUEUED;
@@ -52,7 +53,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
   ) {
     this.#scheduler = scheduler;
     this.task = task;
@@ -125,7 +126,7 @@ export class Scheduler {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
   ): ScheduledChunk<P> {
     const chunk = new ScheduledChunk(
       this,

@@ -54,16 +54,32 @@ export interface ApplyOptions extends CallOptions {
   transfer?: object[];
 }
 
-/** Options of `map` and `starmap`. */
-export interface MapOptions extends CallOptions {
+/**
+ * Options of `map` and `starmap`.
+ *
+ * @typeParam I An input item (`starmap`: an argument list).
+ */
+export interface MapOptions<I = unknown> extends CallOptions {
   /** Items per chunk. Default: `ceil(n / (processes * 4))`. */
   chunkSize?: number;
+  /**
+   * The objects each item transfers to the worker instead of copying, such as
+   * its `ArrayBuffer`s (`Pool` only). A function of the item, as every chunk
+   * transfers its own items' objects; a list here is a `TypeError`.
+   */
+  transfer?: (item: I) => object[];
 }
 
-/** Options of `imap` and `imapUnordered`. */
-export interface IMapOptions extends CallOptions {
+/**
+ * Options of `imap` and `imapUnordered`.
+ *
+ * @typeParam I An input item.
+ */
+export interface IMapOptions<I = unknown> extends CallOptions {
   /** Items per chunk. Default: `1`. */
   chunkSize?: number;
+  /** The objects each item transfers to the worker (`Pool` only), as in {@linkcode MapOptions.transfer}. */
+  transfer?: (item: I) => object[];
   /** The most chunks submitted but not yet yielded. Default: `2 × processes`. */
   bufferSize?: number;
 }
@@ -79,5 +95,11 @@ export interface AsyncCallbacks<T> {
 /** Options of `applyAsync`. */
 export interface ApplyAsyncOptions<T> extends ApplyOptions, AsyncCallbacks<T> {}
 
-/** Options of `mapAsync` and `starmapAsync`. */
-export interface MapAsyncOptions<T> extends MapOptions, AsyncCallbacks<T> {}
+/**
+ * Options of `mapAsync` and `starmapAsync`.
+ *
+ * @typeParam T The list of values.
+ * @typeParam I An input item.
+ */
+export interface MapAsyncOptions<T, I = unknown>
+  extends MapOptions<I>, AsyncCallbacks<T> {}
