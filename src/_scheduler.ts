@@ -110,7 +110,7 @@ export class Scheduler {
     this.processes = config.processes;
     this.executor = makeExecutor({
       pump: () => this.pump(),
-      broken: (cause) => this.#break(cause),
+      broken: (cause, why) => this.#break(cause, why),
     }, config);
   }
 
@@ -303,12 +303,9 @@ export class Scheduler {
     return stopped;
   }
 
-  #break(cause: unknown): void {
+  #break(cause: unknown, why = "its initializer threw"): void {
     if (this.#broken || this.state === "terminated") return;
-    this.#broken = new BrokenPoolError(
-      "Pool is broken as its initializer threw",
-      { cause },
-    );
+    this.#broken = new BrokenPoolError(`Pool is broken as ${why}`, { cause });
     this.#cancelAll(this.#broken);
   }
 
