@@ -31,6 +31,21 @@ function workerUrl(): URL {
   return new URL(`./_worker${ext}`, import.meta.url);
 }
 
+// Adapters already warned that they cannot stop a synchronous loop.
+const warned = new WeakSet<WorkerAdapter>();
+
+// Warns once per adapter that cannot stop a worker in a synchronous loop.
+function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
+  if (!adapter || adapter.stopsSynchronousLoops !== false) return;
+  if (warned.has(adapter)) return;
+  warned.add(adapter);
+  console.warn(
+    `multipool: a '${adapter.name}' worker was terminated while running a task; ` +
+      `this runtime cannot stop a thread in a synchronous loop, so it may keep ` +
+      `a core busy until the process exits`,
+  );
+}
+
 // A whole chunk of `n` sent items failed with one error.
 function failedItems(
   n: number,
@@ -335,6 +350,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#freed(slot);
     } else {
       // Running: stop the worker (a synchronous loop stops only so).
+      warnUnstoppable(this.#adapter);
       this.#stop(slot);
       this.#evacuate(slot);
     }
@@ -357,6 +373,10 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   terminate(): Promise<void> {
+    const running = this.#slots.some((slot) =>
+      [...slot.inflight.keys()].some((seq) => slot.started(seq))
+    );
+    if (running) warnUnstoppable(this.#adapter);
     this.#backlog = [];
     this.#where.clear();
     return this.shutdown();
