@@ -33,12 +33,11 @@ function transferOf(
   return list;
 }
 
-/** `error` for every item of `chunk`. */
-function everyItem(
-  chunk: Chunk<Prepared>,
-  error: unknown,
-): Map<number, unknown> {
-  return new Map(chunk.items.map((_, i) => [i, error]));
+/** `error` for each of `n` items, by index. */
+export function everyItem(n: number, error: unknown): Map<number, unknown> {
+  const errors = new Map<number, unknown>();
+  for (let i = 0; i < n; i++) errors.set(i, error);
+  return errors;
 }
 
 /** A chunk less its items that cannot be sent: where each kept item stands, and the others' errors. */
@@ -140,7 +139,11 @@ export class WorkerSlot {
       const split = splitUnclonable(chunk, error);
       if (split === undefined || split.items.length === 0) {
         const cause = cloneError(ARGUMENTS, error);
-        return this.#drop(seq, chunk, split?.errors ?? everyItem(chunk, cause));
+        return this.#drop(
+          seq,
+          chunk,
+          split?.errors ?? everyItem(chunk.items.length, cause),
+        );
       }
       items = split.items;
       this.#partial.set(seq, split);
@@ -149,7 +152,11 @@ export class WorkerSlot {
       this.#post(seq, chunk, items);
     } catch (error) {
       this.#partial.delete(seq);
-      this.#drop(seq, chunk, everyItem(chunk, cloneError(ARGUMENTS, error)));
+      this.#drop(
+        seq,
+        chunk,
+        everyItem(chunk.items.length, cloneError(ARGUMENTS, error)),
+      );
     }
   }
 
