@@ -52,14 +52,16 @@ async function init(
   [, module, initializer, initArgs, shared]: InitMessage,
 ): Promise<void> {
   cells = shared;
+  let stage: "module" | "initializer" = "module";
   try {
     if (module !== undefined) {
       specifier = module;
       exports = await import(module);
     }
+    stage = "initializer";
     if (initializer !== undefined) await resolve(initializer)(...initArgs);
   } catch (error) {
-    post([INIT_FAILED, toWire(error)]);
+    post([INIT_FAILED, toWire(error), stage]);
     return;
   }
   post([READY]);
@@ -130,10 +132,10 @@ function define(ref: TaskRef): Entry {
 // A ReferenceError in a function sent by source: say so, name the identifier.
 function explain(error: unknown, entry: Entry): Wire {
   const wire = toWire(error);
-  if (
-    !entry.source || !(error instanceof ReferenceError) || !("error" in wire)
-  ) return wire;
+  // By the record's name: `instanceof` runs a hostile Proxy's traps.
+  if (!entry.source || !("error" in wire)) return wire;
   const record = wire.error;
+  if (record.name !== "ReferenceError") return wire;
   const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
     /Can't find variable: (\S+)/.exec(record.message)?.[1];
   if (name === undefined) return wire;
