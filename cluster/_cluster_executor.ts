@@ -186,7 +186,11 @@ export class ClusterExecutor implements Executor<Prepared> {
   }
 
   run(chunk: Chunk<Prepared>): void {
-    if (chunk.transfer !== undefined && chunk.transfer.length > 0) {
+    const transfer = chunk.transfer;
+    if (
+      typeof transfer === "function" ||
+      (Array.isArray(transfer) && transfer.length > 0)
+    ) {
       chunk.fail(
         new TypeError(
           "Cannot send 'transfer' objects to a cluster: arguments are copied to other machines, never transferred",
@@ -484,7 +488,6 @@ export class ClusterExecutor implements Executor<Prepared> {
   cancel(chunk: Chunk<Prepared>): void {
     const jobId = this.#ids.get(chunk);
     if (jobId === undefined) return;
-    const entry = this.#inflight.get(jobId)!;
     this.#take(jobId);
     const index = this.#adds.findIndex((add) => add.opts.jobId === jobId);
     // Not added yet: never sent. Being added: stopped now (the agents

@@ -16,8 +16,24 @@ export const HEARTBEAT = 2_000;
 /** BullMQ's events stream keeps this many entries (its default, 10,000, loses completions of a slow pool). */
 export const EVENTS_MAX_LEN = 200_000;
 
-/** A Redis connection: a `redis://` URL or ioredis options. */
-export type RedisConnection = string | RedisOptions;
+/** Where Redis is, as ioredis options; other ioredis options pass through. */
+export interface RedisConnectionOptions {
+  /** Host name or address. Default `127.0.0.1`. */
+  host?: string;
+  /** Port. Default 6379. */
+  port?: number;
+  /** ACL user name. */
+  username?: string;
+  /** Password. */
+  password?: string;
+  /** Database number. Default 0. */
+  db?: number;
+  /** Any other ioredis option (`tls`, `family`, ...). */
+  [option: string]: unknown;
+}
+
+/** A Redis connection: a `redis://` (or `rediss://`) URL or ioredis options. */
+export type RedisConnection = string | RedisConnectionOptions;
 
 /** The key of the set of agent ids of a cluster. */
 export function agentsKey(cluster: string): string {
@@ -106,7 +122,7 @@ export function connect(redis: RedisConnection, name?: string): Redis {
   };
   return typeof redis === "string"
     ? new Redis(redis, options)
-    : new Redis({ ...redis, ...options });
+    : new Redis({ ...redis as RedisOptions, ...options });
 }
 
 /** Throws a `TypeError` unless `name` can name a cluster (a BullMQ queue). */

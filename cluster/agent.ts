@@ -120,7 +120,11 @@ export class Agent {
   #terminated = new Map<string, number>();
   #stopping = false;
 
-  /** @param options {@linkcode AgentOptions}: `redis` at least. */
+  /**
+   * Makes an agent; `start()` connects it.
+   *
+   * @param options {@linkcode AgentOptions}: `redis` at least.
+   */
   constructor(options: AgentOptions) {
     this.#options = options;
     this.#cluster = checkClusterName(

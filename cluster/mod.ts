@@ -33,7 +33,7 @@ import {
 } from "./_shared.ts";
 import { positiveInteger } from "../src/_validate.ts";
 
-export type { RedisConnection } from "./_shared.ts";
+export type { RedisConnection, RedisConnectionOptions } from "./_shared.ts";
 export { Agent, type AgentOptions } from "./agent.ts";
 
 /** Options of `new ClusterPool(options)`. */

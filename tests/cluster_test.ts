@@ -190,6 +190,12 @@ describe(`ClusterPool on Redis with agent processes${skip}`, {
         /transfer/,
       );
       await assert.rejects(
+        p.map("identity", [buffer], {
+          transfer: (item: ArrayBuffer) => [item],
+        }),
+        /transfer/,
+      );
+      await assert.rejects(
         p.apply("identity", [new SharedArrayBuffer(8)]),
         (error: Error) =>
           error.name === "DataCloneError" &&
