@@ -320,7 +320,11 @@ export class ClusterExecutor implements Executor<Prepared> {
       for (const [, entries] of reply) {
         for (const [id, flat] of entries) {
           this.#lastEvent = id;
-          this.#onEvent(fieldsOf(flat));
+          try {
+            this.#onEvent(fieldsOf(flat));
+          } catch {
+            // Not an event of ours (or a malformed one): the check settles ours.
+          }
         }
       }
     }

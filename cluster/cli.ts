@@ -13,9 +13,10 @@
  * @module
  */
 
+import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Agent, type AgentOptions } from "./agent.ts";
 
 const USAGE =
@@ -107,7 +108,18 @@ async function main(argv: string[]): Promise<void> {
   );
 }
 
-if (import.meta.main ?? true) {
+// Run when executed (also through npm's bin link on Node 20, which has no
+// import.meta.main), never when imported.
+function isMain(): boolean {
+  if (typeof import.meta.main === "boolean") return import.meta.main;
+  try {
+    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   main(process.argv.slice(2)).catch((error) => {
     console.error(`multipool: ${(error as Error)?.message ?? error}`);
     process.exit(1);
