@@ -326,16 +326,24 @@ describe(`ClusterPool on Redis with agent processes${skip}`, {
 
   test("an agent started after the map began takes chunks", async () => {
     const { cluster, own } = await ownCluster(1);
+    const dir = gateDir();
     const p = pool({ cluster });
     try {
-      const result = p.map("whoRan", Array(150).fill(20), 1);
-      await sleep(300);
+      const items = Array.from({ length: 12 }, (_, i) => ({ dir, i }));
+      const result = p.map("gated", items, 1);
+      result.catch(() => {});
+      await until("2 chunks running", () => started(dir, 12).size === 2);
       const late = new AgentProcess(redis.url, cluster);
       agents.push(late);
       await late.ready();
-      const pids = await result;
-      assert.ok(pids.includes(own[0].pid));
-      assert.ok(pids.includes(late.pid), "the late agent ran no chunk");
+      await until(
+        "the late agent started a chunk",
+        () => [...started(dir, 12).values()].includes(late.pid),
+      );
+      writeFileSync(join(dir, "open"), "");
+      assert.deepEqual(await result, items.map((item) => item.i));
+      const pids = new Set(started(dir, 12).values());
+      assert.deepEqual(pids, new Set([own[0].pid, late.pid]));
     } finally {
       await p.terminate();
     }
