@@ -12,6 +12,7 @@ import { WorkerCrashedError } from "./errors.ts";
 import {
   cloneError,
   errorsFromWire,
+  EXIT,
   FAILED,
   fromWire,
   HELLO,
@@ -19,7 +20,10 @@ import {
   READY,
   type ReplyMessage,
   RESULT,
+  STARTED,
+  UNREADABLE,
 } from "./_protocol.ts";
+import { sharedMemory } from "./_runtime.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
@@ -55,6 +59,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   /** Crashes in a row in which no chunk had started. */
   #fruitless = 0;
   #url = workerUrl();
+  /** Claim chunks in shared memory (else by messages). */
+  #shared = false;
 
   constructor(
     host: ExecutorHost,
@@ -66,7 +72,11 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#refs = new TaskRefs(config.module);
     const init = config.initializer;
     this.#ready = Promise.all([
-      Promise.resolve(adapter).then((adapter) => (this.#adapter = adapter)),
+      Promise.resolve(adapter).then((adapter) => {
+        this.#adapter = adapter;
+        this.#shared = (adapter.capabilities?.sharedMemory ?? true) &&
+          sharedMemory();
+      }),
       init === undefined
         ? undefined
         : Promise.resolve().then(() => this.#refs.resolve(init)).then(
@@ -132,11 +142,16 @@ export class WorkerExecutor implements Executor<Prepared> {
   };
 
   #spawn(): Slot {
-    const slot = new Slot(this.#adapter!.spawn(this.#url), this.#unsent);
+    const slot = new Slot(
+      this.#adapter!.spawn(this.#url),
+      this.#unsent,
+      this.#shared,
+    );
     const { handle } = slot;
     handle.onMessage((message) =>
       this.#onMessage(slot, message as ReplyMessage)
     );
+    handle.onMessageError?.((error) => this.#unreadable(slot, error));
     handle.onError((error) => this.#errored(slot, error));
     handle.onExit((code) => this.#crash(slot, slot.error?.error, code));
     this.#slots.push(slot);
@@ -172,7 +187,54 @@ export class WorkerExecutor implements Executor<Prepared> {
         return;
       case INIT_FAILED:
         this.#break(fromWire(message[1]));
+        return;
+      case STARTED:
+        if (slot.onStarted(message[1]) && !slot.dead) {
+          // An aborted chunk had started after all: stop it with its worker.
+          this.#stop(slot);
+          this.#evacuate(slot);
+        }
+        return;
+      case UNREADABLE: {
+        const chunk = slot.unreadable(message[1]);
+        if (chunk === undefined) return;
+        this.#where.delete(chunk);
+        this.#freed(slot);
+        chunk.fail(
+          cloneError(
+            "the task's arguments to the worker",
+            new Error("the worker could not read them back"),
+          ),
+        );
+        return;
+      }
+      case EXIT:
+        // A worker without exit events says it ends: that is its exit.
+        if (message[2] !== undefined && !slot.error) {
+          slot.error = { error: fromWire(message[2]), timer: undefined };
+        }
+        this.#crash(slot, slot.error?.error, message[1]);
     }
+  }
+
+  // A reply that could not be read (a messageerror): the worker answers in
+  // order, so it was the reply to the oldest chunk in flight, which fails
+  // alone; before the worker is ready, it was its start-up reply.
+  #unreadable(slot: Slot, error: unknown): void {
+    if (slot.dead) return;
+    if (!slot.ready) {
+      this.#break(
+        cloneError("the worker's start-up reply to the pool", error),
+      );
+      return;
+    }
+    const seq = slot.oldest();
+    const chunk = seq === undefined ? undefined : slot.answered(seq);
+    if (chunk === undefined) return;
+    this.#where.delete(chunk);
+    this.#fruitless = 0;
+    this.#freed(slot);
+    chunk.fail(cloneError("the task's result from the worker", error));
   }
 
   // A chunk of `slot` is done: retire or unreference an idle worker, and
@@ -296,7 +358,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (slot === undefined) return;
     this.#where.delete(chunk);
     const seq = slot.seqOf(chunk);
-    const waiting = slot.takeBack(seq);
+    const waiting = slot.takeBack(seq, true);
     slot.inflight.delete(seq);
     if (waiting || slot.passed(seq)) {
       // Not started (the worker will skip it), or done (its reply is dropped).
