@@ -332,6 +332,95 @@ describe("Pool values and errors across the boundary", () => {
   });
 });
 
+describe("Pool's own channel", () => {
+  test("a task posting [1, 1] or [0, 1, ['spoofed']] on parentPort / self.postMessage changes no result", async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const spoofs = [[1, 1], [0, 1, ["spoofed"]], [4], [2], [3, {}], [0, 2]];
+      const posted = await pool.map(tasks.postOnWorkerChannels, spoofs, 1);
+      assert.equal(posted.length, spoofs.length);
+      for (const count of posted) assert.ok(count >= 1, `posted on ${count}`);
+      assert.equal(
+        await pool.apply(tasks.postOnWorkerChannels, [[0, 1, ["spoofed"]]]),
+        posted[0],
+      );
+      assert.deepEqual(
+        (await pool.map(tasks.sqrWithId, [1, 2, 3], 1)).map(([sq]) => sq),
+        [1, 4, 9],
+      );
+      assert.equal(await pool.apply(Math.abs, [-7]), 7);
+    });
+  });
+});
+
+describe("Pool messages the other side cannot read", () => {
+  // Deep enough that Node's and Deno's deserialiser overflow on reading
+  // (or the serialiser on writing); Bun reads it back.
+  const DEPTH = 3000;
+
+  test("a result nested too deeply to read fails only its task with DataCloneError; the pool goes on", async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const before = pool.apply(tasks.depthOf, [tasks.deep(5)]);
+      const deep = pool.apply(tasks.deep, [DEPTH]).then(
+        (value) => ({ value }),
+        (error) => ({ error }),
+      );
+      const after = pool.map(tasks.sqrWithId, [2, 3], 1);
+      const outcome = await deep;
+      if ("error" in outcome) {
+        assert.equal(outcome.error.name, "DataCloneError", `${outcome.error}`);
+      } else {
+        assert.ok(isBun, "only Bun reads such a value back");
+        assert.equal(tasks.depthOf(outcome.value), DEPTH);
+      }
+      assert.equal(await before, 5);
+      assert.deepEqual((await after).map(([sq]) => sq), [4, 9]);
+      assert.equal(await pool.apply(tasks.depthOf, [tasks.deep(7)]), 7);
+    });
+  });
+
+  test("arguments nested too deeply to read fail only their task with DataCloneError; the pool goes on", async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const before = pool.apply(tasks.depthOf, [tasks.deep(5)]);
+      const deep = pool.apply(tasks.depthOf, [tasks.deep(DEPTH)]).then(
+        (value) => ({ value }),
+        (error) => ({ error }),
+      );
+      const after = pool.map(tasks.sqrWithId, [2, 3], 1);
+      const outcome = await deep;
+      if ("error" in outcome) {
+        assert.equal(outcome.error.name, "DataCloneError", `${outcome.error}`);
+      } else assert.equal(outcome.value, DEPTH);
+      assert.equal(await before, 5);
+      assert.deepEqual((await after).map(([sq]) => sq), [4, 9]);
+      assert.equal(await pool.apply(tasks.depthOf, [tasks.deep(7)]), 7);
+    });
+  });
+
+  test(
+    "Node and Deno cannot read a 3000-deep result back, and say DataCloneError",
+    {
+      skip: isBun && "Bun reads such a value back",
+    },
+    async () => {
+      await withPool({ processes: 2 }, async (pool) => {
+        const results = await Promise.allSettled([
+          pool.apply(tasks.deep, [DEPTH]),
+          pool.apply(tasks.deep, [DEPTH]),
+          pool.apply(Math.abs, [-3]),
+        ]);
+        for (const result of results.slice(0, 2)) {
+          assert.equal(result.status, "rejected");
+          assert.equal(
+            (result as PromiseRejectedResult).reason.name,
+            "DataCloneError",
+          );
+        }
+        assert.deepEqual(results[2], { status: "fulfilled", value: 3 });
+      });
+    },
+  );
+});
+
 describe("Pool and the process lifetime", () => {
   test("a script that forgets close() still exits by itself", async () => {
     const { spawn } = await import("node:child_process");
