@@ -6,12 +6,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   BrokenPoolError,
-  Pool,
   PoolTerminatedError,
   type WorkerAdapter,
   WorkerCrashedError,
 } from "../mod.ts";
-import { detectAdapter } from "../adapters/_detect.ts";
+import { adapter as testAdapter, Pool } from "./_pools.ts";
 
 type Tasks = typeof import("./testdata/pool_tasks.ts");
 
@@ -38,7 +37,7 @@ function counter(): { sab: SharedArrayBuffer; count(): number } {
 
 async function withPool<T>(
   options: ConstructorParameters<typeof Pool>[0] & object,
-  body: (pool: Pool) => Promise<T>,
+  body: (pool: InstanceType<typeof Pool>) => Promise<T>,
 ): Promise<T> {
   const pool = new Pool({ processes: 2, module, ...options });
   try {
@@ -125,9 +124,10 @@ describe("Pool workers that die", () => {
     }`,
     { skip: noOom ?? false },
     async () => {
-      const base = await detectAdapter();
+      const base = testAdapter;
       const adapter: WorkerAdapter = {
         name: `${base.name}-small-heap`,
+        capabilities: base.capabilities,
         spawn: (url) =>
           base.spawn(url, { resourceLimits: { maxOldGenerationSizeMb: 24 } }),
       };
