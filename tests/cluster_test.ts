@@ -27,10 +27,17 @@ import {
   tasksUrl,
   until,
 } from "./_cluster.ts";
+import { variant } from "./_pools.ts";
 
 type Tasks = typeof import("./testdata/cluster_tasks.ts");
 
-const { path: redisPath, reason } = findRedis();
+const found = findRedis();
+const redisPath = found.path;
+// The agents run the runtime's own Pool: the Pool adapter variants of the
+// suite (MULTIPOOL_TEST_ADAPTER) would run the very same cluster cases again.
+const reason = variant === undefined
+  ? found.reason
+  : `the cluster suite runs once per runtime, not per Pool adapter variant (${variant})`;
 const skip = reason ? ` (skipped: ${reason})` : "";
 const runtime = globalThis as unknown as { Deno?: { execPath(): string } };
 
