@@ -22,7 +22,7 @@ import {
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
-import { WorkerSlot as Slot } from "./_worker_slot.ts";
+import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
 
 // The worker entry next to this module, `.ts` from sources, `.js` when built.
 function workerUrl(): URL {
@@ -44,16 +44,6 @@ function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
       `this runtime cannot stop a thread in a synchronous loop, so it may keep ` +
       `a core busy until the process exits`,
   );
-}
-
-// A whole chunk of `n` sent items failed with one error.
-function failedItems(
-  n: number,
-  error: unknown,
-): [unknown[], Map<number, unknown>] {
-  const errors = new Map<number, unknown>();
-  for (let i = 0; i < n; i++) errors.set(i, error);
-  return [new Array(n), errors];
 }
 
 function describe(error: unknown): string {
@@ -192,8 +182,9 @@ export class WorkerExecutor implements Executor<Prepared> {
         this.#where.delete(chunk);
         this.#fruitless = 0;
         this.#freed(slot);
+        const sent = slot.sentItems(message[1], chunk);
         const [values, errors] = message[0] === FAILED
-          ? failedItems(slot.sentItems(message[1], chunk), fromWire(message[2]))
+          ? [new Array(sent), everyItem(sent, fromWire(message[2]))]
           : [message[2], message[3] && errorsFromWire(message[3])];
         chunk.settle(...slot.restore(message[1], values, errors));
         return;
