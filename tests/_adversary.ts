@@ -85,3 +85,17 @@ export function endless(
     returned: () => returned,
   };
 }
+
+/** Every outcome of an iterator, errors as `{ error }`; fails on a hang. */
+export async function drain(
+  iterator: AsyncIterator<unknown>,
+): Promise<unknown[]> {
+  const all: unknown[] = [];
+  for (let n = 0; n < 1000; n++) {
+    const step = await outcome(iterator.next(), `next() #${n}`);
+    if (!step.ok) all.push({ error: step.error });
+    else if ((step.value as IteratorResult<unknown>).done) return all;
+    else all.push((step.value as IteratorResult<unknown>).value);
+  }
+  throw new Error("the iterator never ended");
+}
