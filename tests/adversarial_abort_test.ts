@@ -5,7 +5,7 @@
 // `processes` tasks at once.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ThreadPool } from "../mod.ts";
+import { PoolTerminatedError, ThreadPool } from "../mod.ts";
 import { pools } from "./_pools.ts";
 import { make, tasks, tasksUrl } from "./_helpers.ts";
 import { below, type Outcome, outcome, seeded, sleep } from "./_adversary.ts";
@@ -141,6 +141,87 @@ for (const Pool of pools) {
       }
     });
 
+    test("a revoked Proxy, a symbol, null or 0 as abort reason: the call rejects with exactly that reason", async () => {
+      const pool = make(Pool);
+      try {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        for (const reason of [proxy, Symbol("why"), null, 0]) {
+          const controller = new AbortController();
+          const call = outcome(
+            pool.starmap(tasks.sleepy, [[1, 200], [2, 200], [3, 200]], {
+              signal: controller.signal,
+            }),
+            "starmap",
+          );
+          await sleep(5);
+          controller.abort(reason);
+          const result = await call;
+          assert.ok(!result.ok && result.error === reason);
+        }
+        assert.equal(await pool.apply(tasks.sqr, [3]), 9);
+      } finally {
+        await pool.terminate();
+      }
+    });
+
+    test("an async input whose next() never settles: abort, terminate() and return() end the call and call its return()", async () => {
+      const stuck = (): {
+        iterable: AsyncIterable<number>;
+        returned(): boolean;
+      } => {
+        let returned = false;
+        const iterator: AsyncIterableIterator<number> = {
+          next: () => new Promise(() => {}),
+          return: () => {
+            returned = true;
+            return Promise.resolve({ done: true, value: undefined });
+          },
+          [Symbol.asyncIterator]: () => iterator,
+        };
+        return { iterable: iterator, returned: () => returned };
+      };
+      const pool = make(Pool);
+      try {
+        const aborted = stuck();
+        const controller = new AbortController();
+        const reason = new Error("stop");
+        const mapped = outcome(
+          pool.map(tasks.sqr, aborted.iterable, { signal: controller.signal }),
+          "aborted map",
+        );
+        await sleep(10);
+        controller.abort(reason);
+        assert.deepEqual(await mapped, { ok: false, error: reason });
+        assert.ok(aborted.returned(), "abort: return() was not called");
+        const broken = stuck();
+        const iterator = pool.imap(tasks.sqr, broken.iterable);
+        const next = outcome(iterator.next(), "next() before return()");
+        await sleep(10);
+        await outcome(iterator.return!(), "return()");
+        assert.deepEqual(await next, {
+          ok: true,
+          value: { done: true, value: undefined },
+        });
+        assert.ok(
+          broken.returned(),
+          "imap return(): input return() not called",
+        );
+        const terminated = stuck();
+        const pending = outcome(
+          pool.map(tasks.sqr, terminated.iterable),
+          "map",
+        );
+        await sleep(10);
+        await outcome(pool.terminate(), "terminate()");
+        const result = await pending;
+        assert.ok(!result.ok && result.error instanceof PoolTerminatedError);
+        assert.ok(terminated.returned(), "terminate: return() was not called");
+      } finally {
+        await pool.terminate();
+      }
+    });
+
     test("one signal shared by many calls aborts them all with its reason", async () => {
       const pool = make(Pool);
       try {
@@ -169,6 +250,25 @@ for (const Pool of pools) {
     });
   });
 }
+
+describe("ThreadPool task that terminates its own pool", () => {
+  test("terminate() called inside a running task resolves, and the task's call rejects with PoolTerminatedError", async () => {
+    const pool = new ThreadPool(2);
+    let terminated: Outcome | undefined;
+    const call = outcome(
+      pool.apply(async () => {
+        terminated = await outcome(pool.terminate(), "terminate() in task");
+        return 1;
+      }),
+      "apply",
+    );
+    const result = await call;
+    assert.ok(!result.ok && result.error instanceof PoolTerminatedError);
+    await sleep(10);
+    assert.deepEqual(terminated, { ok: true, value: undefined });
+    assert.equal(pool.state, "terminated");
+  });
+});
 
 describe("ThreadPool abort storm and the concurrency limit", () => {
   test("aborting running, queued and fresh calls never lets more than `processes` run at once", async () => {

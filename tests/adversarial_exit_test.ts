@@ -63,6 +63,17 @@ for (const Pool of pools) {
       );
     });
 
+    test("get(), wait() and next() of 2^40 ms pending at terminate(): the script still exits", async () => {
+      const { code, stdout, stderr } = await runFixture([
+        Pool.name,
+        "long-waits",
+      ]);
+      assert.equal(code, 0, `exit ${code}: ${stderr}`);
+      const [done, outcomes] = stdout.trim().split(" ");
+      assert.equal(done, "done");
+      assert.equal(outcomes.split(",")[1], "PoolTerminatedError");
+    });
+
     test("an aborted call and a queued result nobody awaits: the script still exits", async () => {
       const { code, stdout, stderr } = await runFixture([Pool.name, "pending"]);
       assert.equal(code, 0, `exit ${code}: ${stderr}`);

@@ -5,6 +5,7 @@
 //   mode "aborts": running and queued calls aborted, imap broken off,
 //     get()/next() timing out, map over an endless async iterable aborted;
 //   mode "terminated": terminate() with work pending, never awaited;
+//   mode "long-waits": get()/wait()/next() of 2^40 ms pending at terminate();
 //   mode "crashes" (Pool): workers exit mid-task and are replaced;
 //   mode "pending": the script ends while a long task is still queued behind
 //     an aborted one and its result is never awaited.
@@ -67,6 +68,20 @@ if (mode === "aborts") {
     pool.imap("sqr", [1, 2]).next(),
   ].map(settle);
   pool.terminate();
+  console.log(`done ${(await Promise.all(pending)).join(",")}`);
+} else if (mode === "long-waits") {
+  // Waits of 2^40 ms pending when the pool terminates: their timers must go.
+  const pool = new PoolClass({ processes: 2, module });
+  const result = pool.applyAsync("sleepy", [1, 300]);
+  const iterator = pool.imap("sleepy", [2]);
+  const pending = [
+    result.wait(2 ** 40),
+    result.get(2 ** 40),
+    iterator.next(2 ** 40),
+    pool.imap("sqr", [3]).next(Infinity),
+  ].map(settle);
+  await sleep(20);
+  await pool.terminate();
   console.log(`done ${(await Promise.all(pending)).join(",")}`);
 } else if (mode === "crashes") {
   const pool = new PoolClass({ processes: 2, module: crashModule });
