@@ -88,11 +88,7 @@ function clonable(value: unknown): unknown {
   try {
     return structuredClone(value);
   } catch {
-    try {
-      return String(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
+    return text(value);
   }
 }
 
@@ -120,18 +116,28 @@ function read(object: object, key: PropertyKey): unknown {
   }
 }
 
-// `String(value)` that never throws.
+// `String(value)` that never throws (a revoked Proxy throws even in
+// `Object.prototype.toString`).
 function text(value: unknown): string {
   try {
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return `[${typeof value}]`;
+    }
   }
 }
 
+// `instanceof` runs a Proxy's traps, which may throw.
 function isError(value: unknown): value is Error {
-  return value instanceof Error ||
-    (typeof DOMException === "function" && value instanceof DOMException);
+  try {
+    return value instanceof Error ||
+      (typeof DOMException === "function" && value instanceof DOMException);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -140,6 +146,15 @@ function isError(value: unknown): value is Error {
  * (symbols, functions, throwing getters) is dropped, never the error.
  */
 export function toWire(thrown: unknown, depth = 0): Wire {
+  try {
+    return errorToWire(thrown, depth);
+  } catch {
+    // A Proxy whose traps throw where a plain error cannot.
+    return { value: text(thrown) };
+  }
+}
+
+function errorToWire(thrown: unknown, depth: number): Wire {
   if (!isError(thrown) || depth > 16) return { value: clonable(thrown) };
   const error = thrown as Error;
   const record: ErrorRecord = {

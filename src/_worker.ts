@@ -132,10 +132,10 @@ function define(ref: TaskRef): Entry {
 // A ReferenceError in a function sent by source: say so, name the identifier.
 function explain(error: unknown, entry: Entry): Wire {
   const wire = toWire(error);
-  if (
-    !entry.source || !(error instanceof ReferenceError) || !("error" in wire)
-  ) return wire;
+  // By the record's name: `instanceof` runs a hostile Proxy's traps.
+  if (!entry.source || !("error" in wire)) return wire;
   const record = wire.error;
+  if (record.name !== "ReferenceError") return wire;
   const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
     /Can't find variable: (\S+)/.exec(record.message)?.[1];
   if (name === undefined) return wire;
