@@ -8,15 +8,9 @@ import { pools } from "./_pools.ts";
 import { tasks, withPool } from "./_helpers.ts";
 import { drain, outcome } from "./_adversary.ts";
 
-// Pool: toWire() in src/_protocol.ts promises never to throw, but its
-// isError() (`instanceof`) throws on a revoked Proxy or a Proxy whose traps
-// throw, and the worker then fails the whole chunk with that TypeError.
-const REVOKED =
-  "KNOWN DEFECT: Pool fails the thrower's whole chunk with the TypeError from isError() in src/_protocol.ts";
-
 // Tasks that throw something hostile for item 1 and return x otherwise. Each
 // is self-contained: Pool sends them by source.
-const throwers: [string, (x: number) => unknown, string?][] = [
+const throwers: [string, (x: number) => unknown][] = [
   ["null", (x) => {
     if (x !== 1) return x;
     throw null;
@@ -42,7 +36,7 @@ const throwers: [string, (x: number) => unknown, string?][] = [
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
     throw proxy;
-  }, REVOKED],
+  }],
   [
     "a Proxy whose every trap throws",
     (x) => {
@@ -58,7 +52,6 @@ const throwers: [string, (x: number) => unknown, string?][] = [
         has: trap,
       });
     },
-    REVOKED,
   ],
   [
     "an object with throwing getters",
@@ -105,7 +98,7 @@ const throwers: [string, (x: number) => unknown, string?][] = [
       [Symbol("s"), () => 1, proxy, new Error("fine"), null],
       "many",
     );
-  }, REVOKED],
+  }],
   [
     "a thenable whose then() throws",
     (x) => {
@@ -121,34 +114,27 @@ const throwers: [string, (x: number) => unknown, string?][] = [
 
 for (const Pool of pools) {
   describe(`${Pool.name} hostile thrown values`, () => {
-    for (const [name, thrower, poolDefect] of throwers) {
-      const defect = Pool.name === "Pool" ? poolDefect : undefined;
-      test(
-        `a task that throws ${name} fails alone; its chunk's others complete${
-          defect ? ` (skipped: ${defect})` : ""
-        }`,
-        { skip: defect ?? false },
-        async () => {
-          await withPool(Pool, {}, async (pool) => {
-            const alone = await outcome(pool.apply(thrower, [1]), "apply");
-            assert.equal(alone.ok, false, `apply fulfilled: ${String(alone)}`);
-            const all = await drain(pool.imap(thrower, [0, 1, 2], 3));
-            assert.equal(all.length, 3);
-            assert.equal(all[0], 0);
-            assert.equal(all[2], 2);
-            assert.ok(
-              typeof all[1] === "object" && all[1] !== null &&
-                "error" in all[1],
-            );
-            const mapped = await outcome(
-              pool.map(thrower, [0, 1, 2], 3),
-              "map",
-            );
-            assert.equal(mapped.ok, false);
-            assert.deepEqual(await pool.map(tasks.sqr, [1, 2, 3]), [1, 4, 9]);
-          });
-        },
-      );
+    for (const [name, thrower] of throwers) {
+      test(`a task that throws ${name} fails alone; its chunk's others complete`, async () => {
+        await withPool(Pool, {}, async (pool) => {
+          const alone = await outcome(pool.apply(thrower, [1]), "apply");
+          assert.equal(alone.ok, false, `apply fulfilled: ${String(alone)}`);
+          const all = await drain(pool.imap(thrower, [0, 1, 2], 3));
+          assert.equal(all.length, 3);
+          assert.equal(all[0], 0);
+          assert.equal(all[2], 2);
+          assert.ok(
+            typeof all[1] === "object" && all[1] !== null &&
+              "error" in all[1],
+          );
+          const mapped = await outcome(
+            pool.map(thrower, [0, 1, 2], 3),
+            "map",
+          );
+          assert.equal(mapped.ok, false);
+          assert.deepEqual(await pool.map(tasks.sqr, [1, 2, 3]), [1, 4, 9]);
+        });
+      });
     }
 
     test("thrown null and undefined reach the caller unchanged", async () => {
