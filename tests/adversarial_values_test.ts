@@ -4,9 +4,34 @@
 // must go on; what settles is checked against API.md.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { WorkerCrashedError } from "../mod.ts";
 import { pools } from "./_pools.ts";
 import { tasks, withPool } from "./_helpers.ts";
-import { drain, outcome } from "./_adversary.ts";
+import { drain, knownDefect, outcome } from "./_adversary.ts";
+
+// Both pools: runChunk() in src/_run_chunk.ts reads a result's `then` (to
+// tell promises apart) outside its try; when that read throws, the whole
+// chunk fails, and in Pool the worker crashes.
+const THEN_GETTER =
+  "KNOWN DEFECT: runChunk() in src/_run_chunk.ts reads the result's `then` outside its try, so every item of the chunk fails (Pool: WorkerCrashedError)";
+
+// Tasks that return something that throws when inspected, for item 1.
+const inspectedResults: [string, (x: number) => unknown][] = [
+  ["an object whose `then` getter throws", (x) => {
+    if (x !== 1) return x;
+    return {
+      get then(): never {
+        throw new Error("then getter");
+      },
+    };
+  }],
+  ["a revoked Proxy", (x) => {
+    if (x !== 1) return x;
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  }],
+];
 
 // Tasks that throw something hostile for item 1 and return x otherwise. Each
 // is self-contained: Pool sends them by source.
@@ -155,6 +180,26 @@ for (const Pool of pools) {
         assert.equal((error.cause as Error).message, "b");
       });
     });
+  });
+
+  describe(`${Pool.name} results that throw when inspected`, () => {
+    for (const [name, task] of inspectedResults) {
+      test(
+        `a task returning ${name} fails alone; its chunk's others complete (skipped: ${THEN_GETTER})`,
+        { skip: knownDefect(THEN_GETTER) },
+        async () => {
+          await withPool(Pool, {}, async (pool) => {
+            const all = await drain(pool.imap(task, [0, 1, 2], 3));
+            assert.equal(all.length, 3);
+            assert.equal(all[0], 0);
+            assert.equal(all[2], 2);
+            const { error } = all[1] as { error: unknown };
+            assert.ok(!(error instanceof WorkerCrashedError), String(error));
+            assert.deepEqual(await pool.map(tasks.sqr, [1, 2]), [1, 4]);
+          });
+        },
+      );
+    }
   });
 
   describe(`${Pool.name} hostile arguments and results`, () => {
