@@ -20,6 +20,13 @@ import {
 const ASYNC_CALLBACK =
   "KNOWN DEFECT: the promise an async callback or errorCallback returns is ignored by the job's settle step in src/_map_job.ts, its rejection goes unhandled and kills the process";
 
+// Both pools: imap()/imapUnordered() copy an array input with `input.slice()`
+// in src/_pool_base.ts outside any try, so an array whose element getter
+// throws makes the call throw synchronously, where map() rejects and API.md
+// says an input error surfaces through next().
+const ARRAY_COPY =
+  "KNOWN DEFECT: imap()/imapUnordered() throw synchronously when copying an array input fails (input.slice() in src/_pool_base.ts), map() rejects";
+
 for (const Pool of pools) {
   describe(`${Pool.name} hostile iterables and callbacks`, () => {
     test("an iterable whose next() throws and whose return() throws rejects map with the next() error", async () => {
@@ -139,6 +146,80 @@ for (const Pool of pools) {
           }
         }
         assert.equal(await pool.apply(tasks.sqr, [3]), 9);
+      });
+    });
+
+    test(
+      `an array whose element getter throws: map() rejects, imap() surfaces the error through next() (skipped: ${ARRAY_COPY})`,
+      {
+        skip: knownDefect(ARRAY_COPY),
+      },
+      async () => {
+        await withPool(Pool, {}, async (pool) => {
+          const boom = new Error("element getter");
+          const input = (): number[] => {
+            const array = [1, 2, 3];
+            Object.defineProperty(array, 1, {
+              get(): never {
+                throw boom;
+              },
+            });
+            return array;
+          };
+          assert.deepEqual(await outcome(pool.map(tasks.sqr, input()), "map"), {
+            ok: false,
+            error: boom,
+          });
+          for (const method of ["imap", "imapUnordered"] as const) {
+            let iterator: AsyncIterator<unknown> | undefined;
+            assert.doesNotThrow(() => {
+              iterator = pool[method](tasks.sqr, input());
+            }, `${method}() threw synchronously`);
+            const all = await drain(iterator!);
+            assert.deepEqual(all.at(-1), { error: boom }, method);
+          }
+        });
+      },
+    );
+
+    test("one signal reused by many calls of every method: each call removes the abort listener it added", async () => {
+      await withPool(Pool, {}, async (pool) => {
+        const controller = new AbortController();
+        const signal = controller.signal;
+        let listeners = 0;
+        const add = signal.addEventListener.bind(signal);
+        const remove = signal.removeEventListener.bind(signal);
+        signal.addEventListener = ((...args: Parameters<typeof add>) => {
+          listeners++;
+          add(...args);
+        }) as typeof add;
+        signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+          listeners--;
+          remove(...args);
+        }) as typeof remove;
+        for (let i = 0; i < 5; i++) {
+          await pool.apply(tasks.sqr, [i], { signal });
+          await pool.map(tasks.sqr, [1, 2, 3, 4], { signal, chunkSize: 1 });
+          await pool.starmapAsync(tasks.add, [[1, 2]], { signal }).get();
+          for await (const _ of pool.imap(tasks.sqr, [1, 2, 3], { signal })) {
+            // Read to the end.
+          }
+          for await (
+            const _ of pool.imapUnordered(tasks.sqr, [1, 2], { signal })
+          ) {
+            break;
+          }
+          await outcome(
+            pool.apply(tasks.throwError, ["x"], { signal }),
+            "fail",
+          );
+        }
+        await sleep(10);
+        assert.equal(
+          listeners,
+          0,
+          `${listeners} abort listeners left on the signal`,
+        );
       });
     });
 
