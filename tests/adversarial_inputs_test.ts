@@ -14,12 +14,6 @@ import {
   sleep,
 } from "./_adversary.ts";
 
-// Both pools: the job ignores the promise an async callback returns, so its
-// rejection is unhandled (the process dies on Deno and Node) and the job
-// succeeds.
-const ASYNC_CALLBACK =
-  "KNOWN DEFECT: the promise an async callback or errorCallback returns is ignored by the job's settle step in src/_map_job.ts, its rejection goes unhandled and kills the process";
-
 // Both pools: imap()/imapUnordered() copy an array input with `input.slice()`
 // in src/_pool_base.ts outside any try, so an array whose element getter
 // throws makes the call throw synchronously, where map() rejects and API.md
@@ -256,10 +250,7 @@ for (const Pool of pools) {
 
   describe(`${Pool.name} async callbacks that reject`, () => {
     test(
-      `an async callback or errorCallback that rejects fails its job, with no unhandled rejection (skipped: ${ASYNC_CALLBACK})`,
-      {
-        skip: knownDefect(ASYNC_CALLBACK),
-      },
+      "an async callback or errorCallback that rejects fails its job, with no unhandled rejection",
       async () => {
         await withPool(Pool, {}, async (pool) => {
           const fromCallback = pool.applyAsync(tasks.sqr, [2], {

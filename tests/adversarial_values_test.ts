@@ -7,13 +7,7 @@ import assert from "node:assert/strict";
 import { WorkerCrashedError } from "../mod.ts";
 import { pools } from "./_pools.ts";
 import { tasks, withPool } from "./_helpers.ts";
-import { drain, knownDefect, outcome } from "./_adversary.ts";
-
-// Both pools: runChunk() in src/_run_chunk.ts reads a result's `then` (to
-// tell promises apart) outside its try; when that read throws, the whole
-// chunk fails, and in Pool the worker crashes.
-const THEN_GETTER =
-  "KNOWN DEFECT: runChunk() in src/_run_chunk.ts reads the result's `then` outside its try, so every item of the chunk fails (Pool: WorkerCrashedError)";
+import { drain, outcome } from "./_adversary.ts";
 
 // Tasks that return something that throws when inspected, for item 1.
 const inspectedResults: [string, (x: number) => unknown][] = [
@@ -185,8 +179,7 @@ for (const Pool of pools) {
   describe(`${Pool.name} results that throw when inspected`, () => {
     for (const [name, task] of inspectedResults) {
       test(
-        `a task returning ${name} fails alone; its chunk's others complete (skipped: ${THEN_GETTER})`,
-        { skip: knownDefect(THEN_GETTER) },
+        `a task returning ${name} fails alone; its chunk's others complete`,
         async () => {
           await withPool(Pool, {}, async (pool) => {
             const all = await drain(pool.imap(task, [0, 1, 2], 3));
