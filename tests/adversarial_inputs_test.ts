@@ -6,20 +6,7 @@ import assert from "node:assert/strict";
 import { TimeoutError } from "../mod.ts";
 import { pools } from "./_pools.ts";
 import { make, tasks, withPool } from "./_helpers.ts";
-import {
-  drain,
-  knownDefect,
-  type Outcome,
-  outcome,
-  sleep,
-} from "./_adversary.ts";
-
-// Both pools: imap()/imapUnordered() copy an array input with `input.slice()`
-// in src/_pool_base.ts outside any try, so an array whose element getter
-// throws makes the call throw synchronously, where map() rejects and API.md
-// says an input error surfaces through next().
-const ARRAY_COPY =
-  "KNOWN DEFECT: imap()/imapUnordered() throw synchronously when copying an array input fails (input.slice() in src/_pool_base.ts), map() rejects";
+import { drain, type Outcome, outcome, sleep } from "./_adversary.ts";
 
 for (const Pool of pools) {
   describe(`${Pool.name} hostile iterables and callbacks`, () => {
@@ -143,38 +130,32 @@ for (const Pool of pools) {
       });
     });
 
-    test(
-      `an array whose element getter throws: map() rejects, imap() surfaces the error through next() (skipped: ${ARRAY_COPY})`,
-      {
-        skip: knownDefect(ARRAY_COPY),
-      },
-      async () => {
-        await withPool(Pool, {}, async (pool) => {
-          const boom = new Error("element getter");
-          const input = (): number[] => {
-            const array = [1, 2, 3];
-            Object.defineProperty(array, 1, {
-              get(): never {
-                throw boom;
-              },
-            });
-            return array;
-          };
-          assert.deepEqual(await outcome(pool.map(tasks.sqr, input()), "map"), {
-            ok: false,
-            error: boom,
+    test("an array whose element getter throws: map() rejects, imap() surfaces the error through next()", async () => {
+      await withPool(Pool, {}, async (pool) => {
+        const boom = new Error("element getter");
+        const input = (): number[] => {
+          const array = [1, 2, 3];
+          Object.defineProperty(array, 1, {
+            get(): never {
+              throw boom;
+            },
           });
-          for (const method of ["imap", "imapUnordered"] as const) {
-            let iterator: AsyncIterator<unknown> | undefined;
-            assert.doesNotThrow(() => {
-              iterator = pool[method](tasks.sqr, input());
-            }, `${method}() threw synchronously`);
-            const all = await drain(iterator!);
-            assert.deepEqual(all.at(-1), { error: boom }, method);
-          }
+          return array;
+        };
+        assert.deepEqual(await outcome(pool.map(tasks.sqr, input()), "map"), {
+          ok: false,
+          error: boom,
         });
-      },
-    );
+        for (const method of ["imap", "imapUnordered"] as const) {
+          let iterator: AsyncIterator<unknown> | undefined;
+          assert.doesNotThrow(() => {
+            iterator = pool[method](tasks.sqr, input());
+          }, `${method}() threw synchronously`);
+          const all = await drain(iterator!);
+          assert.deepEqual(all.at(-1), { error: boom }, method);
+        }
+      });
+    });
 
     test("one signal reused by many calls of every method: each call removes the abort listener it added", async () => {
       await withPool(Pool, {}, async (pool) => {
