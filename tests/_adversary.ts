@@ -99,13 +99,3 @@ export async function drain(
   }
   throw new Error("the iterator never ended");
 }
-
-/**
- * The `skip` option of a test of a known defect: the reason, or `false` when
- * the environment sets `ADV_UNSKIP` (to check whether the defect is fixed).
- */
-export function knownDefect(reason: string): string | false {
-  const env = (globalThis as { process?: { env?: Record<string, unknown> } })
-    .process?.env;
-  return env?.ADV_UNSKIP ? false : reason;
-}

@@ -14,7 +14,6 @@ import { make, tasks } from "./_helpers.ts";
 import {
   below,
   endless,
-  knownDefect,
   type Outcome,
   outcome,
   seeded,
@@ -44,23 +43,9 @@ function assertClosedSync(pool: AnyPool): void {
   }
 }
 
-// Node 24, intermittent under load (2 of 4 full runs): in this storm a call
-// that exits its worker fails with BrokenPoolError ("exited before it was
-// ready") instead of WorkerCrashedError, or a sleepy task that had finished on
-// that worker fails with WorkerCrashedError: the exit event seems to be handled
-// before messages the worker had already posted (ready, result) in
-// src/_worker_executor.ts (#crash, exit listener).
-const runtime = globalThis as { Deno?: unknown; Bun?: unknown };
-const onNode = runtime.Deno === undefined && runtime.Bun === undefined;
-const EXIT_RACE =
-  "KNOWN DEFECT on Node: an exit is handled before the worker's already-posted ready/result messages, giving BrokenPoolError or losing a finished result";
-
 describe("Pool crash storm", () => {
   test(
-    `exits, uncaught errors and unhandled rejections amid work: every call settles, the pool goes on${
-      onNode ? ` (skipped: ${EXIT_RACE})` : ""
-    }`,
-    { skip: onNode ? knownDefect(EXIT_RACE) : false },
+    "exits, uncaught errors and unhandled rejections amid work: every call settles, the pool goes on",
     async () => {
       const pool = new WorkerPool({ processes: 2, module: crashModule });
       try {
