@@ -6,6 +6,15 @@ import type { TaskRef } from "./_task_ref.ts";
 /**
  * The key under which a worker receives the pool's own `MessagePort`: in
  * `workerData` (worker threads), or in reply to `[PORT_KEY]` (Web Workers).
+ *
+ * @example A custom worker-threads adapter hands the port over so
+ * ```ts ignore
+ * import { Worker } from "node:worker_threads";
+ * import { PORT_KEY } from "@multipool/multipool/worker";
+ *
+ * const { port1, port2 } = new MessageChannel();
+ * new Worker(url, { workerData: { [PORT_KEY]: port2 }, transferList: [port2] });
+ * ```
  */
 export const PORT_KEY = "multipool:port";
 

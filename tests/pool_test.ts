@@ -396,6 +396,26 @@ describe("Pool values and errors across the boundary", () => {
   });
 });
 
+describe("Pool workerUrl", () => {
+  test("workerUrl names the worker entry; a value that is not a string or URL is a TypeError", async () => {
+    const entry = new URL(
+      `../src/_worker.${extension}`,
+      import.meta.url,
+    );
+    const exists = await import(entry.href).then(() => true, () => false);
+    if (exists) {
+      await withPool({ workerUrl: entry }, async (pool) => {
+        assert.deepEqual(await pool.map(Math.abs, [-1, -2]), [1, 2]);
+      });
+    }
+    assert.throws(
+      () => new Pool({ workerUrl: 5 as unknown as string }),
+      (error: Error) =>
+        error instanceof TypeError && /'workerUrl'/.test(error.message),
+    );
+  });
+});
+
 describe("Pool's own channel", () => {
   test("a task posting [1, 1] or [0, 1, ['spoofed']] on parentPort / self.postMessage changes no result", async () => {
     await withPool({ processes: 1 }, async (pool) => {
