@@ -5,6 +5,8 @@ import type { IMapIterator } from "./imap_iterator.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 import { isThenable } from "./_run_chunk.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
+import type { TaskHooks } from "./_executor.ts";
+import { taskHooks } from "./_map_job.ts";
 
 /** What an imap call asks for, already validated. */
 export interface IMapCall {
@@ -15,6 +17,10 @@ export interface IMapCall {
   chunkSize: number;
   bufferSize: number;
   signal?: AbortSignal;
+  /** Milliseconds each task may run once started. */
+  timeout?: number;
+  /** Receives what the call's tasks report with `progress()`. */
+  onProgress?: (value: unknown) => unknown;
 }
 
 interface Slot {
@@ -69,10 +75,12 @@ class IMapJob implements Job {
   #tracked = false;
   #waiters: Waiter[] = [];
   #onAbort: (() => void) | undefined;
+  #hooks: TaskHooks | undefined;
 
   constructor(scheduler: Scheduler, call: IMapCall) {
     this.#scheduler = scheduler;
     this.#call = call;
+    this.#hooks = taskHooks(call.timeout, call.onProgress, this);
     this.#taskReady = !isThenable(call.task);
     this.#task = call.task;
     // A task that fails to resolve is reported by next(), never unhandled.
@@ -151,10 +159,15 @@ class IMapJob implements Job {
     return Promise.resolve(DONE);
   }
 
+  /** Whether the iterator has nothing more to deliver: progress is dropped. */
+  settled(): boolean {
+    return this.#ended || this.#fatal !== undefined;
+  }
+
   cancel(reason: unknown): void {
     if (!this.#ended && !this.#fatal) this.#fatal = { error: reason };
     this.#stopped = true;
-    this.#scheduler.cancel(this.#inFlight.keys());
+    this.#scheduler.cancel(this.#inFlight.keys(), reason);
     this.#inFlight.clear();
     this.#ready = [];
     this.#early.clear();
@@ -206,6 +219,7 @@ class IMapJob implements Job {
           0,
           this.#deliver,
         );
+        if (this.#hooks) chunk.hooks = this.#hooks;
         this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
         this.#outstanding++;
         this.#scheduler.pump();

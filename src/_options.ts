@@ -57,12 +57,20 @@ export function poolConfig(
       }`,
     );
   }
+  const idleTimeout = opts.idleTimeout === undefined
+    ? undefined
+    : check.milliseconds(action, "idleTimeout", opts.idleTimeout);
+  const resourceLimits = opts.resourceLimits === undefined
+    ? undefined
+    : check.resourceLimits(action, opts.resourceLimits);
   return {
     processes,
     initializer: opts.initializer,
     initArgs: opts.initArgs ?? [],
     maxTasksPerChild: opts.maxTasksPerChild,
     module: opts.module,
+    idleTimeout,
+    resourceLimits,
   };
 }
 
@@ -74,6 +82,8 @@ export interface AnyCallOptions {
   transfer?: object[];
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
+  timeout?: number;
+  onProgress?: (value: unknown) => unknown;
 }
 
 /** Validates a call's options; a number stands for `chunkSize`. */
@@ -101,6 +111,10 @@ export function callOptions(
   check.signal(action, options.signal);
   check.optionalFunction(action, "callback", options.callback);
   check.optionalFunction(action, "errorCallback", options.errorCallback);
+  check.optionalFunction(action, "onProgress", options.onProgress);
+  if (options.timeout !== undefined) {
+    check.milliseconds(action, "timeout", options.timeout);
+  }
   if (options.transfer !== undefined && !Array.isArray(options.transfer)) {
     throw new TypeError(
       `Cannot ${action} as 'transfer' must be an array: current value is ${

@@ -13,6 +13,7 @@ import type {
   MapAsyncOptions,
   MapOptions,
   PoolOptions,
+  PoolStats,
 } from "./types.ts";
 import * as check from "./_validate.ts";
 
@@ -78,6 +79,30 @@ export class PoolBase {
   /** `"running"`, then `"closed"` after `close()` or `"terminated"` after `terminate()`. */
   get state(): PoolState {
     return this.#scheduler.state;
+  }
+
+  /**
+   * A snapshot of the pool's work: workers (ThreadPool: slots) and how many
+   * are busy, chunks queued and running, and tasks completed and failed so
+   * far. A few counters: cheap enough to call in a loop.
+   *
+   * @returns `{ workers, busy, queuedChunks, runningChunks, completedTasks, failedTasks }`.
+   *
+   * @example Usage
+   * ```ts
+   * import { ThreadPool } from "@multipool/multipool";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new ThreadPool(2);
+   * await pool.map((x: number) => x, [1, 2, 3], 1);
+   * const stats = pool.stats();
+   * assert.equal(stats.workers, 2);
+   * assert.equal(stats.completedTasks, 3);
+   * await pool.terminate();
+   * ```
+   */
+  stats(): PoolStats {
+    return this.#scheduler.stats();
   }
 
   /**
@@ -297,6 +322,8 @@ export class PoolBase {
       transfer: opts.transfer,
       callback: opts.callback,
       errorCallback: opts.errorCallback,
+      timeout: opts.timeout,
+      onProgress: opts.onProgress,
     });
   }
 
@@ -319,6 +346,8 @@ export class PoolBase {
       chunkSize: opts.chunkSize ?? 1,
       bufferSize: opts.bufferSize ?? 2 * this.processes,
       signal: opts.signal,
+      timeout: opts.timeout,
+      onProgress: opts.onProgress,
     });
   }
 

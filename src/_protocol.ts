@@ -5,7 +5,10 @@ import type { TaskRef } from "./_task_ref.ts";
 
 /** Parent → worker: `[INIT, module, initializer, initArgs, cells]`, the first message. */
 export const INIT = 0;
-/** Parent → worker: `[RUN, seq, taskId, star, items, taskRef?]`; the ref comes once per worker. */
+/**
+ * Parent → worker: `[RUN, seq, taskId, star, items, taskRef?, flags?]`; the ref
+ * comes once per worker, flags (REPORT_STARTS, REPORT_PROGRESS) when non-zero.
+ */
 export const RUN = 1;
 /** Worker → parent: `[RESULT, seq, values, errors?]`, errors as `[index, wire, index, wire, ...]`. */
 export const RESULT = 0;
@@ -20,6 +23,17 @@ export const INIT_FAILED = 3;
  * before it: Deno drops messages that reach a worker before its listener.
  */
 export const HELLO = 4;
+/** Worker → parent: `[PROGRESS, seq, value]`, a task of chunk `seq` called `progress(value)`. */
+export const PROGRESS = 5;
+/** Worker → parent: `[STARTED, seq, index]`, item `index` of chunk `seq` starts (sent only for calls with a `timeout`). */
+export const STARTED = 6;
+/** Parent → worker: `[ABORT, seq, wire]`, abort the `taskSignal()` of chunk `seq` with the reason `wire`. */
+export const ABORT = 2;
+
+/** Bit of a RUN message's flags: post STARTED before each item (the call has a `timeout`). */
+export const REPORT_STARTS = 1;
+/** Bit of a RUN message's flags: post PROGRESS for `progress()` (the call has an `onProgress`). */
+export const REPORT_PROGRESS = 2;
 
 /**
  * The shared cells a worker and its parent agree through, without messages:
@@ -43,13 +57,18 @@ export type RunMessage = [
   boolean,
   readonly unknown[],
   TaskRef?,
+  number?,
 ];
+/** `[ABORT, seq, reason]`. */
+export type AbortMessage = [typeof ABORT, number, Wire];
 export type ReplyMessage =
   | [typeof RESULT, number, unknown[], unknown[]?]
   | [typeof FAILED, number, Wire]
   | [typeof READY]
   | [typeof HELLO]
-  | [typeof INIT_FAILED, Wire];
+  | [typeof INIT_FAILED, Wire]
+  | [typeof PROGRESS, number, unknown]
+  | [typeof STARTED, number, number];
 
 /** An error taken apart into clonable pieces. */
 export interface ErrorRecord {

@@ -4,18 +4,26 @@
 // with top-level await can abort Node 24): everything starts from a promise.
 import { exportedFunction } from "./_module.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import { runInTask, setWorkerTask, TaskControl } from "./_task_context.ts";
 import {
+  ABORT,
+  type AbortMessage,
   cloneError,
   FAILED,
+  fromWire,
   HELLO,
   INIT,
   INIT_FAILED,
   type InitMessage,
+  PROGRESS,
   READY,
+  REPORT_PROGRESS,
+  REPORT_STARTS,
   RESULT,
   RING,
   RUN,
   type RunMessage,
+  STARTED,
   toWire,
   type Wire,
 } from "./_protocol.ts";
@@ -40,12 +48,45 @@ const tasks: Entry[] = [];
 let busy = true;
 let queue: (RunMessage | undefined)[] = [];
 let head = 0;
+/** The chunk running now: its seq and its taskSignal()/progress(). */
+let running: { seq: number; control: TaskControl } | undefined;
 
-function onMessage(message: RunMessage | InitMessage): void {
+function onMessage(message: RunMessage | InitMessage | AbortMessage): void {
   if (message[0] === RUN) {
     if (busy) queue.push(message);
     else run(message);
+  } else if (message[0] === ABORT) {
+    if (running?.seq === message[1]) {
+      running.control.abort(fromWire(message[2]));
+    }
   } else if (message[0] === INIT) init(message);
+}
+
+// The context of chunk `seq`: progress goes to the parent when the call
+// listens, item starts too when it has a timeout.
+function control(seq: number, flags: number): TaskControl {
+  const control = new TaskControl(
+    flags & REPORT_PROGRESS
+      ? (value) => {
+        try {
+          post([PROGRESS, seq, value]);
+        } catch (error) {
+          throw cloneError("a progress value from the worker", error);
+        }
+      }
+      : undefined,
+  );
+  if (flags & REPORT_STARTS) control.onItem = (i) => post([STARTED, seq, i]);
+  running = { seq, control };
+  setWorkerTask(control);
+  return control;
+}
+
+function ended(seq: number): void {
+  if (running?.seq !== seq) return;
+  running.control.finish();
+  running = undefined;
+  setWorkerTask(undefined);
 }
 
 async function init(
@@ -162,10 +203,18 @@ function run(message: RunMessage): void {
     post([FAILED, seq, toWire(error)]);
     return;
   }
-  const result = runChunk(entry.fn, message[4], message[3]);
-  if (!(result instanceof Promise)) return reply(seq, result, entry);
+  const task = control(seq, message[6] ?? 0);
+  const result = runInTask(
+    task,
+    () => runChunk(entry.fn, message[4], message[3], task),
+  );
+  if (!(result instanceof Promise)) {
+    ended(seq);
+    return reply(seq, result, entry);
+  }
   busy = true;
   result.then((done) => {
+    ended(seq);
     reply(seq, done, entry);
     busy = false;
     drain();

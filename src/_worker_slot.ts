@@ -2,7 +2,13 @@
 // shared cells through which it says which chunk it has started, how deep
 // its pipeline may be, and the messages held back until it listens.
 import type { Chunk } from "./_executor.ts";
-import { INIT, RING, RUN } from "./_protocol.ts";
+import {
+  INIT,
+  REPORT_PROGRESS,
+  REPORT_STARTS,
+  RING,
+  RUN,
+} from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
 import type { WorkerHandle } from "./worker_adapter.ts";
 
@@ -12,6 +18,16 @@ const MIN_DEPTH = 2;
 const MAX_DEPTH = 64;
 /** ...so that about this many milliseconds of work wait in a worker's line. */
 const BUDGET_MS = 2;
+
+// What the worker reports of a chunk beyond its result: item starts for a
+// timeout, progress for an onProgress.
+function runFlags(chunk: Chunk<Prepared>): number {
+  const hooks = chunk.hooks;
+  if (hooks === undefined) return 0;
+  return (hooks.timeout !== undefined && hooks.timeout !== Infinity
+    ? REPORT_STARTS
+    : 0) | (hooks.progress ? REPORT_PROGRESS : 0);
+}
 
 /** Called with a chunk whose arguments could not be sent; it is no longer posted. */
 export type Unsent = (chunk: Chunk<Prepared>, error: unknown) => void;
@@ -75,9 +91,11 @@ export class WorkerSlot {
   #send(seq: number, chunk: Chunk<Prepared>): void {
     const task = chunk.task;
     const first = !this.#sent.has(task.id);
-    const message = first
+    const message: unknown[] = first
       ? [RUN, seq, task.id, chunk.star, chunk.items, task.ref]
       : [RUN, seq, task.id, chunk.star, chunk.items];
+    const flags = runFlags(chunk);
+    if (flags !== 0) message[6] = flags;
     try {
       this.handle.postMessage(message, chunk.transfer);
     } catch (error) {

@@ -14,7 +14,16 @@ import type {
 import { exportNamed, type Fn, TaskModule } from "./_module.ts";
 import { PoolBase } from "./_pool_base.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import { longTimeout, type LongTimer } from "./_long_timer.ts";
+import { runInTask, TaskControl } from "./_task_context.ts";
+import { PoolTerminatedError, TimeoutError } from "./errors.ts";
 import type { PoolOptions, Task } from "./types.ts";
+
+/** A chunk's per-task timer, and whether it fired. */
+interface Watch {
+  timer?: LongTimer;
+  fired: boolean;
+}
 
 interface Slot {
   /** The initializer's run for the slot's current "thread", once started. */
@@ -33,6 +42,8 @@ class InlineExecutor implements Executor<Fn> {
   #slots: Slot[] = [];
   #free: Slot[] = [];
   #running = new Map<Chunk<Fn>, Slot>();
+  /** The taskSignal() and progress() of each running chunk. */
+  #controls = new Map<Chunk<Fn>, TaskControl>();
   #module: TaskModule | undefined;
   #stopped = false;
 
@@ -88,15 +99,50 @@ class InlineExecutor implements Executor<Fn> {
 
   #execute(slot: Slot, chunk: Chunk<Fn>): void {
     if (this.#running.get(chunk) !== slot) return;
-    const result = runChunk(chunk.task, chunk.items, chunk.star);
+    const control = new TaskControl(chunk.hooks?.progress);
+    this.#controls.set(chunk, control);
+    const timer = this.#watch(chunk, control);
+    const result = runInTask(
+      control,
+      () => runChunk(chunk.task, chunk.items, chunk.star, control),
+    );
     if (result instanceof Promise) {
-      result.then((done) => this.#complete(slot, chunk, done));
-    } else this.#complete(slot, chunk, result);
+      result.then((done) => this.#complete(slot, chunk, done, timer));
+    } else this.#complete(slot, chunk, result, timer);
   }
 
-  #complete(slot: Slot, chunk: Chunk<Fn>, result: ChunkResult): void {
+  // With a `timeout`, each item has that long from its start: past it, its
+  // taskSignal() aborts and the chunk fails with TimeoutError at once, while
+  // the slot stays taken until the task really ends.
+  #watch(chunk: Chunk<Fn>, control: TaskControl): Watch {
+    const ms = chunk.hooks?.timeout;
+    const watch: Watch = { fired: false };
+    if (ms === undefined || ms === Infinity) return watch;
+    control.onItem = () => {
+      watch.timer?.clear();
+      watch.timer = longTimeout(() => {
+        const error = new TimeoutError(`Task timed out after ${ms} ms`);
+        watch.fired = true;
+        control.abort(error);
+        chunk.fail(error);
+      }, ms);
+    };
+    return watch;
+  }
+
+  #complete(
+    slot: Slot,
+    chunk: Chunk<Fn>,
+    result: ChunkResult,
+    watch: Watch,
+  ): void {
+    watch.timer?.clear();
+    this.#controls.get(chunk)?.finish();
+    this.#controls.delete(chunk);
     this.#release(chunk, slot);
     chunk.settle(result.values, result.errors);
+    // A chunk that timed out was settled then: its slot is free only now.
+    if (watch.fired) this.#host.pump();
   }
 
   // Frees the chunk's slot, unless a cancel already did; counts the chunk
@@ -113,7 +159,8 @@ class InlineExecutor implements Executor<Fn> {
     if (!this.#stopped) this.#free.push(slot);
   }
 
-  cancel(chunk: Chunk<Fn>): void {
+  cancel(chunk: Chunk<Fn>, reason?: unknown): void {
+    this.#controls.get(chunk)?.abort(reason);
     const slot = this.#running.get(chunk);
     if (slot === undefined) return;
     this.#release(chunk, slot);
@@ -124,8 +171,18 @@ class InlineExecutor implements Executor<Fn> {
     await Promise.allSettled(this.#slots.map((slot) => slot.init));
   }
 
+  workers(): { workers: number; busy: number } {
+    return {
+      workers: this.#stopped ? 0 : this.#slots.length,
+      busy: this.#stopped ? 0 : this.#slots.length - this.#free.length,
+    };
+  }
+
   terminate(): Promise<void> {
     this.#stopped = true;
+    const terminated = new PoolTerminatedError("Pool was terminated");
+    for (const control of this.#controls.values()) control.abort(terminated);
+    this.#controls.clear();
     this.#free = [];
     this.#running.clear();
     return Promise.resolve();

@@ -28,12 +28,42 @@ export interface PoolOptions {
   module?: string | URL;
   /** `Pool` only: the runtime adapter to use instead of the auto-detected one. */
   adapter?: WorkerAdapter;
+  /**
+   * `Pool` only: each worker's heap limits, passed to the adapter. Enforced by
+   * Node's and Deno's worker threads (a worker over its limit ends and its
+   * task fails with `WorkerCrashedError`); Bun ignores them.
+   */
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number;
+    maxYoungGenerationSizeMb?: number;
+  };
+  /**
+   * `Pool` only: retire a worker that has been idle this many milliseconds; a
+   * new one starts when work comes. Default `Infinity` (workers stay).
+   */
+  idleTimeout?: number;
 }
 
 /** Options every call accepts. */
 export interface CallOptions {
-  /** Stops the call: its promise rejects with `signal.reason` and its tasks not yet finished are dropped. */
+  /**
+   * Stops the call: its promise rejects with `signal.reason`, its tasks not
+   * yet finished are dropped, and running ones see `taskSignal()` abort.
+   */
   signal?: AbortSignal;
+  /**
+   * Milliseconds a task may run once it has started (any non-negative number,
+   * `Infinity` included): past it the task fails with `TimeoutError` (with
+   * `chunkSize` above 1, so does the rest of its chunk), its `taskSignal()`
+   * aborts, and in `Pool` its worker is replaced.
+   */
+  timeout?: number;
+  /**
+   * Receives, in the caller, each value a task of the call reports with
+   * `progress(value)` (from `@multipool/multipool/task`), before the call
+   * settles. If it throws, the call fails with what it threw.
+   */
+  onProgress?: (value: unknown) => unknown;
 }
 
 /** Options of `apply`. */
@@ -69,3 +99,19 @@ export interface ApplyAsyncOptions<T> extends ApplyOptions, AsyncCallbacks<T> {}
 
 /** Options of `mapAsync` and `starmapAsync`. */
 export interface MapAsyncOptions<T> extends MapOptions, AsyncCallbacks<T> {}
+
+/** A snapshot of a pool's work, from `stats()`. */
+export interface PoolStats {
+  /** Workers running (ThreadPool: slots). */
+  workers: number;
+  /** Of those, how many run a chunk now. */
+  busy: number;
+  /** Chunks waiting in the pool's queue. */
+  queuedChunks: number;
+  /** Chunks handed to workers and not yet settled. */
+  runningChunks: number;
+  /** Tasks (items) that returned a value, over the pool's life. */
+  completedTasks: number;
+  /** Tasks (items) that failed (threw, timed out, crashed), over the pool's life. */
+  failedTasks: number;
+}
