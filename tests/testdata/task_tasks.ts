@@ -87,3 +87,8 @@ export function reportFunction(): string {
     return (error as Error).name;
   }
 }
+
+/** Returns `ms` after `ms` milliseconds; a negative `ms` waits for its taskSignal() (see `waitForAbort`). */
+export function sleepyOrHang(ms: number): Promise<number> {
+  return ms < 0 ? waitForAbort() : sleepy(ms, ms);
+}
