@@ -2,6 +2,12 @@
 // ThreadPool implements it in-process (src/thread_pool.ts); Pool over workers.
 import type { Task } from "./types.ts";
 
+/**
+ * What a chunk transfers rather than copies: a list (the apply family), or a
+ * function giving each item's list (the map family).
+ */
+export type Transfer = object[] | ((item: unknown) => object[]);
+
 /** What a call asks of each of its tasks, shared by its chunks. */
 export interface TaskHooks {
   /** Milliseconds an item may run once started; past it the chunk fails with `TimeoutError`. */
@@ -18,8 +24,8 @@ export interface Chunk<P = unknown> {
   readonly items: readonly unknown[];
   /** Call as `fn(...item)` rather than `fn(item)`. */
   readonly star: boolean;
-  /** Objects to transfer with the items (apply family, Pool only). */
-  readonly transfer?: object[];
+  /** Objects to transfer with the items (Pool only). */
+  readonly transfer?: Transfer;
   /** The call's `timeout` and `onProgress`, when it gave either. */
   readonly hooks?: TaskHooks;
   /**

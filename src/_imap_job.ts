@@ -1,9 +1,12 @@
 // One imap/imapUnordered call: reads its input lazily, at most bufferSize
 // chunks ahead of what was yielded, and yields in input or completion order.
 import { TimeoutError } from "./errors.ts";
+import type { Transfer } from "./_executor.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import { checkStep, closeIterator } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
+import { startTimer, type Timer } from "./_timer.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
 import type { TaskHooks } from "./_executor.ts";
 import { taskHooks } from "./_map_job.ts";
@@ -21,6 +24,7 @@ export interface IMapCall {
   timeout?: number;
   /** Receives what the call's tasks report with `progress()`. */
   onProgress?: (value: unknown) => unknown;
+  transfer?: Transfer;
 }
 
 interface Slot {
@@ -34,7 +38,7 @@ interface Slot {
 interface Waiter {
   resolve: (result: IteratorResult<unknown, undefined>) => void;
   reject: (error: unknown) => void;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: Timer;
 }
 
 type Taken = { ok: true; result: IteratorResult<unknown, undefined> } | {
@@ -135,14 +139,14 @@ class IMapJob implements Job {
       const waiter: Waiter = { resolve, reject };
       this.#waiters.push(waiter);
       if (ms === undefined) return;
-      waiter.timer = setTimeout(() => {
+      waiter.timer = startTimer(ms, () => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
         reject(
           new TimeoutError(
             `Timed out after ${ms} ms waiting for the next result`,
           ),
         );
-      }, ms);
+      });
     });
   }
 
@@ -198,9 +202,11 @@ class IMapJob implements Job {
         const items: unknown[] = [];
         try {
           while (items.length < chunkSize && !this.#stopped) {
-            const step = this.#async
-              ? await (this.#source as AsyncIterator<unknown>).next()
-              : (this.#source as Iterator<unknown>).next();
+            const step = checkStep(
+              this.#async
+                ? await (this.#source as AsyncIterator<unknown>).next()
+                : (this.#source as Iterator<unknown>).next(),
+            );
             if (step.done) {
               this.#inputDone = true;
               break;
@@ -218,6 +224,7 @@ class IMapJob implements Job {
           star,
           0,
           this.#deliver,
+          this.#call.transfer,
         );
         if (this.#hooks) chunk.hooks = this.#hooks;
         this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
@@ -293,7 +300,7 @@ class IMapJob implements Job {
       if (!taken) break;
       took = true;
       const waiter = this.#waiters.shift()!;
-      clearTimeout(waiter.timer);
+      waiter.timer?.clear();
       if (taken.ok) waiter.resolve(taken.result);
       else waiter.reject(taken.error);
     }
@@ -312,13 +319,7 @@ class IMapJob implements Job {
   #closeSource(): void {
     const source = this.#source;
     this.#source = undefined;
-    if (!source || this.#inputDone) return;
-    try {
-      const closing = source.return?.();
-      if (isThenable(closing)) closing.then(undefined, () => {});
-    } catch {
-      // A source that fails to close has nothing more to give.
-    }
+    if (source && !this.#inputDone) closeIterator(source);
   }
 
   #untrackIfIdle(): void {

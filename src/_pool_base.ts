@@ -3,9 +3,10 @@ import type { ExecutorFactory } from "./_executor.ts";
 import type { AsyncResult } from "./async_result.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import { startIMap } from "./_imap_job.ts";
-import { startMap } from "./_map_job.ts";
+import { AsyncInput, readAll } from "./_input.ts";
+import { type MapCall, startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
-import { type PoolState, Scheduler } from "./_scheduler.ts";
+import { Scheduler } from "./_scheduler.ts";
 import type {
   ApplyAsyncOptions,
   ApplyOptions,
@@ -13,33 +14,25 @@ import type {
   MapAsyncOptions,
   MapOptions,
   PoolOptions,
+  PoolState,
   PoolStats,
+  TaskOf,
 } from "./types.ts";
 import * as check from "./_validate.ts";
 
-/** A task given as a function of the argument list `A`, or an export name. */
-export type TaskOf<A extends unknown[], R> = ((...args: A) => R) | string;
-
-function collect(
+// A map-family call's input: synchronous iterables read now (arrays copied),
+// async ones read by the job as their items arrive.
+function mapInput(
   iterable: Iterable<unknown> | AsyncIterable<unknown>,
-): readonly unknown[] | Promise<readonly unknown[]> {
-  if (Array.isArray(iterable)) return iterable;
-  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function") {
-    try {
-      return Array.from(iterable as Iterable<unknown>);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+): MapCall["input"] {
+  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    return new AsyncInput(iterable as AsyncIterable<unknown>);
   }
-  return Array.fromAsync
-    ? Array.fromAsync(iterable as AsyncIterable<unknown>)
-    : (async () => {
-      const items: unknown[] = [];
-      for await (const item of iterable as AsyncIterable<unknown>) {
-        items.push(item);
-      }
-      return items;
-    })();
+  try {
+    return readAll(iterable as Iterable<unknown>);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -48,7 +41,7 @@ function collect(
  *
  * @example Usage
  * ```ts
- * import { PoolBase, ThreadPool } from "@multipool/multipool";
+ * import { type PoolBase, ThreadPool } from "@multipool/multipool";
  *
  * const pool: PoolBase = new ThreadPool(2);
  * console.log(await pool.map((x: number) => x + 1, [1, 2])); // [2, 3]
@@ -64,7 +57,7 @@ export class PoolBase {
    * @param options The worker count, or {@linkcode PoolOptions}.
    * @param makeExecutor Builds where chunks run (in-process or in workers).
    */
-  constructor(
+  protected constructor(
     options: number | PoolOptions | undefined,
     makeExecutor: ExecutorFactory,
   ) {
@@ -137,8 +130,8 @@ export class PoolBase {
     const action = "apply the task";
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
-    const input = [check.argList(action, "args", args)];
-    const opts = callOptions(action, options as AnyCallOptions);
+    const input = [check.argList(action, "args", args).slice()];
+    const opts = callOptions(action, options as AnyCallOptions, "list");
     return this.#startMap(task, input, true, true, opts);
   }
 
@@ -153,7 +146,7 @@ export class PoolBase {
   map<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapOptions,
+    options?: number | MapOptions<T>,
   ): Promise<Awaited<R>[]> {
     return this.mapAsync(fn, iterable, options).get();
   }
@@ -169,7 +162,7 @@ export class PoolBase {
   mapAsync<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapAsyncOptions<Awaited<R>[]>,
+    options?: number | MapAsyncOptions<Awaited<R>[], T>,
   ): AsyncResult<Awaited<R>[]> {
     return this.#mapFamily(
       "map",
@@ -191,7 +184,7 @@ export class PoolBase {
   starmap<A extends unknown[], R>(
     fn: TaskOf<A, R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapOptions,
+    options?: number | MapOptions<A>,
   ): Promise<Awaited<R>[]> {
     return this.starmapAsync(fn, iterable, options).get();
   }
@@ -207,7 +200,7 @@ export class PoolBase {
   starmapAsync<A extends unknown[], R>(
     fn: TaskOf<A, R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapAsyncOptions<Awaited<R>[]>,
+    options?: number | MapAsyncOptions<Awaited<R>[], A>,
   ): AsyncResult<Awaited<R>[]> {
     return this.#mapFamily(
       "starmap",
@@ -229,9 +222,9 @@ export class PoolBase {
   imap<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions,
+    options?: number | IMapOptions<T>,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imap", fn, iterable, true, options);
+    return this.#imap("imap", fn, iterable, true, options as AnyCallOptions);
   }
 
   /**
@@ -245,9 +238,15 @@ export class PoolBase {
   imapUnordered<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions,
+    options?: number | IMapOptions<T>,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imapUnordered", fn, iterable, false, options);
+    return this.#imap(
+      "imapUnordered",
+      fn,
+      iterable,
+      false,
+      options as AnyCallOptions,
+    );
   }
 
   /** Stops taking new work; what was submitted still runs. Call `join()` next. */
@@ -300,14 +299,14 @@ export class PoolBase {
   ): AsyncResult<never> {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
-    const opts = callOptions(action, options);
-    const input = collect(check.iterable(action, iterable));
+    const opts = callOptions(action, options, "function");
+    const input = mapInput(check.iterable(action, iterable));
     return this.#startMap(task, input, star, false, opts);
   }
 
   #startMap(
     task: unknown,
-    input: readonly unknown[] | Promise<readonly unknown[]>,
+    input: MapCall["input"],
     star: boolean,
     single: boolean,
     opts: AnyCallOptions,
@@ -332,15 +331,15 @@ export class PoolBase {
     fn: unknown,
     iterable: unknown,
     ordered: boolean,
-    options: number | IMapOptions | undefined,
+    options: number | AnyCallOptions | undefined,
   ): IMapIterator<never> {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
     const input = check.iterable(action, iterable);
-    const opts = callOptions(action, options);
+    const opts = callOptions(action, options, "function");
     return startIMap(this.#scheduler, {
       task: this.#prepare(task),
-      input,
+      input: Array.isArray(input) ? input.slice() : input,
       star: false,
       ordered,
       chunkSize: opts.chunkSize ?? 1,
@@ -348,6 +347,7 @@ export class PoolBase {
       signal: opts.signal,
       timeout: opts.timeout,
       onProgress: opts.onProgress,
+      transfer: opts.transfer,
     });
   }
 

@@ -7,6 +7,7 @@ import type {
   ExecutorConfig,
   ExecutorFactory,
   TaskHooks,
+  Transfer,
 } from "./_executor.ts";
 import type { PoolStats } from "./types.ts";
 import {
@@ -14,6 +15,7 @@ import {
   PoolClosedError,
   PoolTerminatedError,
 } from "./errors.ts";
+import type { PoolState } from "./types.ts";
 
 /** A call in flight, as the scheduler sees it. */
 export interface Job {
@@ -39,7 +41,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   readonly task: P;
   readonly items: readonly unknown[];
   readonly star: boolean;
-  readonly transfer?: object[];
+  readonly transfer?: Transfer;
   /** Where in the job's input the first item stands. */
   readonly start: number;
   /** The call's `timeout` and `onProgress`; set by the job before the chunk runs. */
@@ -55,7 +57,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
   ) {
     this.#scheduler = scheduler;
     this.task = task;
@@ -80,9 +82,6 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     this.settle(new Array(this.items.length), errors);
   }
 }
-
-/** The pool's lifecycle state. */
-export type PoolState = "running" | "closed" | "terminated";
 
 /** Queue, lifecycle and job tracking shared by `ThreadPool` and `Pool`. */
 export class Scheduler {
@@ -134,7 +133,7 @@ export class Scheduler {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
   ): ScheduledChunk<P> {
     const chunk = new ScheduledChunk(
       this,

@@ -1,7 +1,7 @@
 // The clocks Pool keeps on its workers: a running task's `timeout`, the grace
 // an aborted task gets to end by itself, and `idleTimeout`. What happens when
 // one runs out is the executor's business (src/_worker_executor.ts).
-import { longTimeout, type LongTimer } from "./_long_timer.ts";
+import { startTimer, type Timer } from "./_timer.ts";
 import type { WorkerSlot } from "./_worker_slot.ts";
 
 /**
@@ -12,11 +12,11 @@ export const ABORT_GRACE_MS = 200;
 
 interface Clocks {
   /** The item running past its start, in chunk `seq`. */
-  deadline?: { seq: number; timer: LongTimer };
+  deadline?: { seq: number; timer: Timer };
   /** Aborted chunks still running, by seq. */
-  aborted?: Map<number, LongTimer>;
+  aborted?: Map<number, Timer>;
   /** Runs while the worker has nothing to do. */
-  idle?: LongTimer;
+  idle?: Timer;
 }
 
 /** Per-worker timers, cleared as the worker answers or ends. */
@@ -33,7 +33,7 @@ export class WorkerTimers {
   started(slot: WorkerSlot, seq: number, ms: number, expired: () => void) {
     const clocks = this.#of(slot);
     clocks.deadline?.timer.clear();
-    clocks.deadline = { seq, timer: longTimeout(expired, ms) };
+    clocks.deadline = { seq, timer: startTimer(ms, expired) };
   }
 
   /** Chunk `seq` was aborted while running: `expired()` unless it answers within the grace. */
@@ -41,7 +41,7 @@ export class WorkerTimers {
     const clocks = this.#of(slot);
     (clocks.aborted ??= new Map()).set(
       seq,
-      longTimeout(expired, ABORT_GRACE_MS),
+      startTimer(ABORT_GRACE_MS, expired),
     );
   }
 
@@ -65,7 +65,7 @@ export class WorkerTimers {
     if (ms === undefined || ms === Infinity) return;
     const clocks = this.#of(slot);
     clocks.idle?.clear();
-    clocks.idle = longTimeout(expired, ms, true);
+    clocks.idle = startTimer(ms, expired, true);
   }
 
   /** The worker got work. */

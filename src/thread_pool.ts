@@ -14,14 +14,14 @@ import type {
 import { exportNamed, type Fn, TaskModule } from "./_module.ts";
 import { PoolBase } from "./_pool_base.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
-import { longTimeout, type LongTimer } from "./_long_timer.ts";
+import { startTimer, type Timer } from "./_timer.ts";
 import { runInTask, TaskControl } from "./_task_context.ts";
 import { PoolTerminatedError, TimeoutError } from "./errors.ts";
 import type { PoolOptions, Task } from "./types.ts";
 
 /** A chunk's per-task timer, and whether it fired. */
 interface Watch {
-  timer?: LongTimer;
+  timer?: Timer;
   fired: boolean;
 }
 
@@ -120,12 +120,12 @@ class InlineExecutor implements Executor<Fn> {
     if (ms === undefined || ms === Infinity) return watch;
     control.onItem = () => {
       watch.timer?.clear();
-      watch.timer = longTimeout(() => {
+      watch.timer = startTimer(ms, () => {
         const error = new TimeoutError(`Task timed out after ${ms} ms`);
         watch.fired = true;
         control.abort(error);
         chunk.fail(error);
-      }, ms);
+      });
     };
     return watch;
   }
