@@ -130,8 +130,21 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   prepare(task: Task): Prepared | Promise<Prepared> {
-    if (!this.#isReady) return this.#ready.then(() => this.#refs.prepare(task));
-    return this.#refs.prepare(task);
+    const prepared = this.#isReady
+      ? this.#refs.prepare(task)
+      : this.#ready.then(() => this.#refs.prepare(task));
+    if (!(prepared instanceof Promise)) return prepared;
+    // A module that cannot be imported breaks the pool, whoever finds out.
+    return prepared.catch((error) => {
+      const module = this.#refs.module;
+      if (module?.failed) this.#break(error.cause, this.#unimportable());
+      throw error;
+    });
+  }
+
+  #unimportable(): string {
+    const module = this.#refs.module!;
+    return `its module '${module.specifier}' could not be imported${module.hint}`;
   }
 
   hasCapacity(): boolean {
@@ -237,7 +250,10 @@ export class WorkerExecutor implements Executor<Prepared> {
         slot.ready = true;
         return;
       case INIT_FAILED:
-        this.#break(fromWire(message[1]));
+        this.#break(
+          fromWire(message[1]),
+          message[2] === "module" ? this.#unimportable() : undefined,
+        );
         return;
       case PROGRESS:
         slot.inflight.get(message[1])?.hooks?.progress?.(message[2]);
@@ -310,6 +326,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         new WorkerCrashedError(`Worker ${how} before it was ready`, {
           cause: error,
         }),
+        `a worker ${how} before it was ready`,
       );
       return;
     }
@@ -412,13 +429,13 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#host.pump();
   }
 
-  #break(cause: unknown): void {
+  #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
-    this.#host.broken(cause);
+    this.#host.broken(cause, why);
   }
 
   async shutdown(): Promise<void> {

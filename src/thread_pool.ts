@@ -44,6 +44,7 @@ class InlineExecutor implements Executor<Fn> {
   #running = new Map<Chunk<Fn>, Slot>();
   /** The taskSignal() and progress() of each running chunk. */
   #controls = new Map<Chunk<Fn>, TaskControl>();
+  #cancelled = new Set<Chunk<Fn>>();
   #module: TaskModule | undefined;
   #stopped = false;
 
@@ -99,6 +100,7 @@ class InlineExecutor implements Executor<Fn> {
 
   #execute(slot: Slot, chunk: Chunk<Fn>): void {
     if (this.#running.get(chunk) !== slot) return;
+    if (this.#cancelled.has(chunk)) return this.#release(chunk, slot);
     const control = new TaskControl(chunk.hooks?.progress);
     this.#controls.set(chunk, control);
     const timer = this.#watch(chunk, control);
@@ -150,6 +152,8 @@ class InlineExecutor implements Executor<Fn> {
   #release(chunk: Chunk<Fn>, slot: Slot): void {
     if (this.#running.get(chunk) !== slot) return;
     this.#running.delete(chunk);
+    // A cancelled chunk settles no more, so nothing else would pump.
+    if (this.#cancelled.delete(chunk)) queueMicrotask(() => this.#host.pump());
     const max = this.#config.maxTasksPerChild;
     if (max !== undefined && ++slot.chunks >= max) {
       slot.init = undefined;
@@ -159,12 +163,13 @@ class InlineExecutor implements Executor<Fn> {
     if (!this.#stopped) this.#free.push(slot);
   }
 
+  // An aborted chunk keeps its slot until its task really settles (a task
+  // cannot be stopped from outside, only asked to stop through its
+  // taskSignal()), so `processes` bounds what runs; one still waiting for its
+  // slot's initializer never starts.
   cancel(chunk: Chunk<Fn>, reason?: unknown): void {
     this.#controls.get(chunk)?.abort(reason);
-    const slot = this.#running.get(chunk);
-    if (slot === undefined) return;
-    this.#release(chunk, slot);
-    this.#host.pump();
+    if (this.#running.has(chunk)) this.#cancelled.add(chunk);
   }
 
   async shutdown(): Promise<void> {
@@ -185,6 +190,7 @@ class InlineExecutor implements Executor<Fn> {
     this.#controls.clear();
     this.#free = [];
     this.#running.clear();
+    this.#cancelled.clear();
     return Promise.resolve();
   }
 }
