@@ -16,7 +16,10 @@ import type {
   PoolOptions,
   PoolState,
   PoolStats,
+  TaskArgs,
+  TaskName,
   TaskOf,
+  TaskResult,
 } from "./types.ts";
 import * as check from "./_validate.ts";
 
@@ -35,6 +38,16 @@ function mapInput(
   }
 }
 
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+// Typed calls by name: with the pool's task module type `M`, a task may be
+// the name `K` of one of its functions (else `K` is the function itself, or
+// unused), which gives the call's argument list, input item and value.
+type ByName<M, K> = unknown extends M ? never : K;
+type ArgsOf<M, K, A> = K extends TaskName<M> ? TaskArgs<M, K> : A;
+type ItemOf<M, K, T> = K extends TaskName<M> ? TaskArgs<M, K>[0] : T;
+type ValueOf<M, K, R> = K extends TaskName<M> ? TaskResult<M, K> : Awaited<R>;
+
 /**
  * The runtime-agnostic core of {@linkcode ThreadPool} and {@linkcode Pool}:
  * every method of Python's pool, on whatever executor the subclass provides.
@@ -48,7 +61,7 @@ function mapInput(
  * await pool.terminate();
  * ```
  */
-export class PoolBase {
+export class PoolBase<M = unknown> {
   #scheduler: Scheduler;
 
   /**
@@ -106,11 +119,11 @@ export class PoolBase {
    * @param options `signal`, `transfer`.
    * @returns The task's value.
    */
-  apply<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    args?: A,
+  apply<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<A, R, M> | ByName<M, K>,
+    args?: ArgsOf<M, K, A>,
     options?: ApplyOptions,
-  ): Promise<Awaited<R>> {
+  ): Promise<ValueOf<M, K, R>> {
     return this.applyAsync(fn, args, options).get();
   }
 
@@ -122,11 +135,11 @@ export class PoolBase {
    * @param options `signal`, `transfer`, `callback`, `errorCallback`.
    * @returns The pending result.
    */
-  applyAsync<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    args?: A,
-    options?: ApplyAsyncOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>> {
+  applyAsync<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<A, R, M> | ByName<M, K>,
+    args?: ArgsOf<M, K, A>,
+    options?: ApplyAsyncOptions<ValueOf<M, K, R>>,
+  ): AsyncResult<ValueOf<M, K, R>> {
     const action = "apply the task";
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
@@ -143,11 +156,13 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`.
    * @returns The values in input order.
    */
-  map<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapOptions<T>,
-  ): Promise<Awaited<R>[]> {
+  map<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<[T], R, M> | ByName<M, K>,
+    iterable:
+      | Iterable<ItemOf<M, K, T>>
+      | AsyncIterable<ItemOf<M, K, T>>,
+    options?: number | MapOptions<ItemOf<M, K, T>>,
+  ): Promise<ValueOf<M, K, R>[]> {
     return this.mapAsync(fn, iterable, options).get();
   }
 
@@ -159,11 +174,18 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
    * @returns The pending list of values.
    */
-  mapAsync<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapAsyncOptions<Awaited<R>[], T>,
-  ): AsyncResult<Awaited<R>[]> {
+  mapAsync<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<[T], R, M> | ByName<M, K>,
+    iterable:
+      | Iterable<ItemOf<M, K, T>>
+      | AsyncIterable<ItemOf<M, K, T>>,
+    options?:
+      | number
+      | MapAsyncOptions<
+        ValueOf<M, K, R>[],
+        ItemOf<M, K, T>
+      >,
+  ): AsyncResult<ValueOf<M, K, R>[]> {
     return this.#mapFamily(
       "map",
       fn,
@@ -181,11 +203,13 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`.
    * @returns The values in input order.
    */
-  starmap<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapOptions<A>,
-  ): Promise<Awaited<R>[]> {
+  starmap<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<A, R, M> | ByName<M, K>,
+    iterable:
+      | Iterable<ArgsOf<M, K, A>>
+      | AsyncIterable<ArgsOf<M, K, A>>,
+    options?: number | MapOptions<ArgsOf<M, K, A>>,
+  ): Promise<ValueOf<M, K, R>[]> {
     return this.starmapAsync(fn, iterable, options).get();
   }
 
@@ -197,11 +221,18 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
    * @returns The pending list of values.
    */
-  starmapAsync<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapAsyncOptions<Awaited<R>[], A>,
-  ): AsyncResult<Awaited<R>[]> {
+  starmapAsync<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<A, R, M> | ByName<M, K>,
+    iterable:
+      | Iterable<ArgsOf<M, K, A>>
+      | AsyncIterable<ArgsOf<M, K, A>>,
+    options?:
+      | number
+      | MapAsyncOptions<
+        ValueOf<M, K, R>[],
+        ArgsOf<M, K, A>
+      >,
+  ): AsyncResult<ValueOf<M, K, R>[]> {
     return this.#mapFamily(
       "starmap",
       fn,
@@ -219,11 +250,13 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
    * @returns An async iterator of the values.
    */
-  imap<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions<T>,
-  ): IMapIterator<Awaited<R>> {
+  imap<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<[T], R, M> | ByName<M, K>,
+    iterable:
+      | Iterable<ItemOf<M, K, T>>
+      | AsyncIterable<ItemOf<M, K, T>>,
+    options?: number | IMapOptions<ItemOf<M, K, T>>,
+  ): IMapIterator<ValueOf<M, K, R>> {
     return this.#imap("imap", fn, iterable, true, options as AnyCallOptions);
   }
 
@@ -235,11 +268,13 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
    * @returns An async iterator of the values in completion order.
    */
-  imapUnordered<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions<T>,
-  ): IMapIterator<Awaited<R>> {
+  imapUnordered<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
+    fn: TaskOf<[T], R, M> | ByName<M, K>,
+    iterable:
+      | Iterable<ItemOf<M, K, T>>
+      | AsyncIterable<ItemOf<M, K, T>>,
+    options?: number | IMapOptions<ItemOf<M, K, T>>,
+  ): IMapIterator<ValueOf<M, K, R>> {
     return this.#imap(
       "imapUnordered",
       fn,

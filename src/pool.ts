@@ -43,7 +43,7 @@ import type { WorkerAdapter } from "./worker_adapter.ts";
  * await pool.terminate();
  * ```
  */
-export class Pool extends PoolBase {
+export class Pool<M = unknown> extends PoolBase<M> {
   /**
    * Creates a pool of worker threads, started as work arrives.
    *

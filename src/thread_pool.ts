@@ -228,7 +228,7 @@ class InlineExecutor implements Executor<Fn> {
  * await pool.join();
  * ```
  */
-export class ThreadPool extends PoolBase {
+export class ThreadPool<M = unknown> extends PoolBase<M> {
   /**
    * Creates a thread pool.
    *

@@ -16,12 +16,62 @@ export type Task = ((...args: any[]) => unknown) | string;
 
 /**
  * A task given as a function of the argument list `A`, or the name of an
- * export of {@linkcode PoolOptions.module}.
+ * export of {@linkcode PoolOptions.module}: any name while the pool's task
+ * module type `M` is not given, none but through {@linkcode TaskName} once it
+ * is.
  *
  * @typeParam A The task's argument list.
  * @typeParam R What the task returns.
+ * @typeParam M The pool's task module type, if given.
  */
-export type TaskOf<A extends unknown[], R> = ((...args: A) => R) | string;
+export type TaskOf<A extends unknown[], R, M = unknown> =
+  | ((...args: A) => R)
+  | (unknown extends M ? string : never);
+
+/**
+ * The names of the functions a task module exports: what a pool created as
+ * `new Pool<typeof import("./tasks.ts")>({ module })` accepts as a task name.
+ *
+ * @typeParam M The task module's type, `typeof import("./tasks.ts")`.
+ */
+export type TaskName<M> =
+  & {
+    // deno-lint-ignore no-explicit-any
+    [K in keyof M]: M[K] extends (...args: any[]) => unknown ? K : never;
+  }[keyof M]
+  & string;
+
+/**
+ * The argument list of the task module `M`'s export `K`.
+ *
+ * @typeParam M The task module's type.
+ * @typeParam K The export's name.
+ */
+export type TaskArgs<M, K extends TaskName<M>> = M[K] extends
+  (...args: infer A) => unknown ? A : never;
+
+/**
+ * What the task module `M`'s export `K` gives a caller: its return value,
+ * awaited.
+ *
+ * @typeParam M The task module's type.
+ * @typeParam K The export's name.
+ */
+export type TaskResult<M, K extends TaskName<M>> = M[K] extends // deno-lint-ignore no-explicit-any
+(...args: any[]) => infer R ? Awaited<R>
+  : never;
+
+/**
+ * The rest of an `apply` call by task name: the argument list (optional
+ * when every parameter is) and the options.
+ *
+ * @typeParam M The task module's type.
+ * @typeParam K The export's name.
+ * @typeParam O The call's options.
+ */
+export type NamedApply<M, K extends TaskName<M>, O> = [] extends TaskArgs<M, K>
+  ? [args?: TaskArgs<M, K>, options?: O]
+  : [args: TaskArgs<M, K>, options?: O];
 
 /** A pool's lifecycle: `"running"`, then `"closed"` or `"terminated"`. */
 export type PoolState = "running" | "closed" | "terminated";
