@@ -61,18 +61,6 @@ export type TaskResult<M, K extends TaskName<M>> = M[K] extends // deno-lint-ign
 (...args: any[]) => infer R ? Awaited<R>
   : never;
 
-/**
- * The rest of an `apply` call by task name: the argument list (optional
- * when every parameter is) and the options.
- *
- * @typeParam M The task module's type.
- * @typeParam K The export's name.
- * @typeParam O The call's options.
- */
-export type NamedApply<M, K extends TaskName<M>, O> = [] extends TaskArgs<M, K>
-  ? [args?: TaskArgs<M, K>, options?: O]
-  : [args: TaskArgs<M, K>, options?: O];
-
 /** A pool's lifecycle: `"running"`, then `"closed"` or `"terminated"`. */
 export type PoolState = "running" | "closed" | "terminated";
 
