@@ -36,6 +36,7 @@ const typeChecked = [
   "tests",
   "scripts",
   "bench",
+  "examples",
 ]
   .filter((p) => existsSync(join(ROOT, p)));
 
