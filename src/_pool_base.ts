@@ -8,18 +8,21 @@ import { type MapCall, startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
 import { Scheduler } from "./_scheduler.ts";
 import type {
+  AnyTaskFunction,
   ApplyAsyncOptions,
   ApplyOptions,
+  CallArgs,
+  CallItem,
+  CallValue,
   IMapOptions,
   MapAsyncOptions,
   MapOptions,
   PoolOptions,
   PoolState,
   PoolStats,
-  TaskArgs,
+  TaskByName,
   TaskName,
   TaskOf,
-  TaskResult,
 } from "./types.ts";
 import * as check from "./_validate.ts";
 
@@ -37,16 +40,6 @@ function mapInput(
     return Promise.reject(error);
   }
 }
-
-// deno-lint-ignore no-explicit-any
-type AnyFn = (...args: any[]) => unknown;
-// Typed calls by name: with the pool's task module type `M`, a task may be
-// the name `K` of one of its functions (else `K` is the function itself, or
-// unused), which gives the call's argument list, input item and value.
-type ByName<M, K> = unknown extends M ? never : K;
-type ArgsOf<M, K, A> = K extends TaskName<M> ? TaskArgs<M, K> : A;
-type ItemOf<M, K, T> = K extends TaskName<M> ? TaskArgs<M, K>[0] : T;
-type ValueOf<M, K, R> = K extends TaskName<M> ? TaskResult<M, K> : Awaited<R>;
 
 /**
  * The runtime-agnostic core of {@linkcode ThreadPool} and {@linkcode Pool}:
@@ -119,11 +112,15 @@ export class PoolBase<M = unknown> {
    * @param options `signal`, `transfer`.
    * @returns The task's value.
    */
-  apply<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<A, R, M> | ByName<M, K>,
-    args?: ArgsOf<M, K, A>,
+  apply<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
+    args?: CallArgs<M, K, A>,
     options?: ApplyOptions,
-  ): Promise<ValueOf<M, K, R>> {
+  ): Promise<CallValue<M, K, R>> {
     return this.applyAsync(fn, args, options).get();
   }
 
@@ -135,11 +132,15 @@ export class PoolBase<M = unknown> {
    * @param options `signal`, `transfer`, `callback`, `errorCallback`.
    * @returns The pending result.
    */
-  applyAsync<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<A, R, M> | ByName<M, K>,
-    args?: ArgsOf<M, K, A>,
-    options?: ApplyAsyncOptions<ValueOf<M, K, R>>,
-  ): AsyncResult<ValueOf<M, K, R>> {
+  applyAsync<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
+    args?: CallArgs<M, K, A>,
+    options?: ApplyAsyncOptions<CallValue<M, K, R>>,
+  ): AsyncResult<CallValue<M, K, R>> {
     const action = "apply the task";
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
@@ -156,13 +157,13 @@ export class PoolBase<M = unknown> {
    * @param options `chunkSize` (or that number alone), `signal`.
    * @returns The values in input order.
    */
-  map<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<[T], R, M> | ByName<M, K>,
+  map<T, R, K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction>(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
     iterable:
-      | Iterable<ItemOf<M, K, T>>
-      | AsyncIterable<ItemOf<M, K, T>>,
-    options?: number | MapOptions<ItemOf<M, K, T>>,
-  ): Promise<ValueOf<M, K, R>[]> {
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
+    options?: number | MapOptions<CallItem<M, K, T>>,
+  ): Promise<CallValue<M, K, R>[]> {
     return this.mapAsync(fn, iterable, options).get();
   }
 
@@ -174,18 +175,18 @@ export class PoolBase<M = unknown> {
    * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
    * @returns The pending list of values.
    */
-  mapAsync<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<[T], R, M> | ByName<M, K>,
+  mapAsync<T, R, K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction>(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
     iterable:
-      | Iterable<ItemOf<M, K, T>>
-      | AsyncIterable<ItemOf<M, K, T>>,
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
     options?:
       | number
       | MapAsyncOptions<
-        ValueOf<M, K, R>[],
-        ItemOf<M, K, T>
+        CallValue<M, K, R>[],
+        CallItem<M, K, T>
       >,
-  ): AsyncResult<ValueOf<M, K, R>[]> {
+  ): AsyncResult<CallValue<M, K, R>[]> {
     return this.#mapFamily(
       "map",
       fn,
@@ -203,13 +204,17 @@ export class PoolBase<M = unknown> {
    * @param options `chunkSize` (or that number alone), `signal`.
    * @returns The values in input order.
    */
-  starmap<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<A, R, M> | ByName<M, K>,
+  starmap<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
     iterable:
-      | Iterable<ArgsOf<M, K, A>>
-      | AsyncIterable<ArgsOf<M, K, A>>,
-    options?: number | MapOptions<ArgsOf<M, K, A>>,
-  ): Promise<ValueOf<M, K, R>[]> {
+      | Iterable<CallArgs<M, K, A>>
+      | AsyncIterable<CallArgs<M, K, A>>,
+    options?: number | MapOptions<CallArgs<M, K, A>>,
+  ): Promise<CallValue<M, K, R>[]> {
     return this.starmapAsync(fn, iterable, options).get();
   }
 
@@ -221,18 +226,22 @@ export class PoolBase<M = unknown> {
    * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
    * @returns The pending list of values.
    */
-  starmapAsync<A extends unknown[], R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<A, R, M> | ByName<M, K>,
+  starmapAsync<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
     iterable:
-      | Iterable<ArgsOf<M, K, A>>
-      | AsyncIterable<ArgsOf<M, K, A>>,
+      | Iterable<CallArgs<M, K, A>>
+      | AsyncIterable<CallArgs<M, K, A>>,
     options?:
       | number
       | MapAsyncOptions<
-        ValueOf<M, K, R>[],
-        ArgsOf<M, K, A>
+        CallValue<M, K, R>[],
+        CallArgs<M, K, A>
       >,
-  ): AsyncResult<ValueOf<M, K, R>[]> {
+  ): AsyncResult<CallValue<M, K, R>[]> {
     return this.#mapFamily(
       "starmap",
       fn,
@@ -250,13 +259,13 @@ export class PoolBase<M = unknown> {
    * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
    * @returns An async iterator of the values.
    */
-  imap<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<[T], R, M> | ByName<M, K>,
+  imap<T, R, K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction>(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
     iterable:
-      | Iterable<ItemOf<M, K, T>>
-      | AsyncIterable<ItemOf<M, K, T>>,
-    options?: number | IMapOptions<ItemOf<M, K, T>>,
-  ): IMapIterator<ValueOf<M, K, R>> {
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
+    options?: number | IMapOptions<CallItem<M, K, T>>,
+  ): IMapIterator<CallValue<M, K, R>> {
     return this.#imap("imap", fn, iterable, true, options as AnyCallOptions);
   }
 
@@ -268,13 +277,17 @@ export class PoolBase<M = unknown> {
    * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
    * @returns An async iterator of the values in completion order.
    */
-  imapUnordered<T, R, K extends TaskName<M> | AnyFn = AnyFn>(
-    fn: TaskOf<[T], R, M> | ByName<M, K>,
+  imapUnordered<
+    T,
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
     iterable:
-      | Iterable<ItemOf<M, K, T>>
-      | AsyncIterable<ItemOf<M, K, T>>,
-    options?: number | IMapOptions<ItemOf<M, K, T>>,
-  ): IMapIterator<ValueOf<M, K, R>> {
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
+    options?: number | IMapOptions<CallItem<M, K, T>>,
+  ): IMapIterator<CallValue<M, K, R>> {
     return this.#imap(
       "imapUnordered",
       fn,

@@ -61,6 +61,51 @@ export type TaskResult<M, K extends TaskName<M>> = M[K] extends // deno-lint-ign
 (...args: any[]) => infer R ? Awaited<R>
   : never;
 
+/** Any function a pool can run as a task. */
+// deno-lint-ignore no-explicit-any
+export type AnyTaskFunction = (...args: any[]) => unknown;
+
+/**
+ * Where a call may name its task `K`: nowhere while the pool's task module
+ * type `M` is not given (any string is then a {@linkcode TaskOf}), else `K`.
+ *
+ * @typeParam M The pool's task module type, if given.
+ * @typeParam K A task name of `M` (or the function given instead).
+ */
+export type TaskByName<M, K> = unknown extends M ? never : K;
+
+/**
+ * A call's argument list: that of the export `K` of the task module `M` when
+ * the task is given by name, else `A`.
+ *
+ * @typeParam M The pool's task module type.
+ * @typeParam K The task's name, or the function given instead.
+ * @typeParam A The argument list of a task given as a function.
+ */
+export type CallArgs<M, K, A> = K extends TaskName<M> ? TaskArgs<M, K> : A;
+
+/**
+ * An input item of a map-family call: the first argument of the export `K`
+ * of the task module `M` when the task is given by name, else `T`.
+ *
+ * @typeParam M The pool's task module type.
+ * @typeParam K The task's name, or the function given instead.
+ * @typeParam T The item type of a task given as a function.
+ */
+export type CallItem<M, K, T> = K extends TaskName<M> ? TaskArgs<M, K>[0]
+  : T;
+
+/**
+ * A task's value as the caller gets it: that of the export `K` of the task
+ * module `M` when the task is given by name, else `R`, awaited.
+ *
+ * @typeParam M The pool's task module type.
+ * @typeParam K The task's name, or the function given instead.
+ * @typeParam R What a task given as a function returns.
+ */
+export type CallValue<M, K, R> = K extends TaskName<M> ? TaskResult<M, K>
+  : Awaited<R>;
+
 /** A pool's lifecycle: `"running"`, then `"closed"` or `"terminated"`. */
 export type PoolState = "running" | "closed" | "terminated";
 
