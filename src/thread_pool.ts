@@ -227,6 +227,9 @@ class InlineExecutor implements Executor<Fn> {
  * pool.close();
  * await pool.join();
  * ```
+ *
+ * @typeParam M The task module's type (`typeof import("./tasks.ts")`), to
+ * type calls by task name; without it any name is accepted.
  */
 export class ThreadPool<M = unknown> extends PoolBase<M> {
   /**
