@@ -27,7 +27,7 @@ import { WorkerTimers } from "./_worker_timers.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
-import { WorkerSlot as Slot } from "./_worker_slot.ts";
+import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
 
 // The worker entry next to this module, `.ts` from sources, `.js` when built.
 function workerUrl(): URL {
@@ -36,14 +36,19 @@ function workerUrl(): URL {
   return new URL(`./_worker${ext}`, import.meta.url);
 }
 
-// A whole chunk of `n` sent items failed with one error.
-function failedItems(
-  n: number,
-  error: unknown,
-): [unknown[], Map<number, unknown>] {
-  const errors = new Map<number, unknown>();
-  for (let i = 0; i < n; i++) errors.set(i, error);
-  return [new Array(n), errors];
+// Adapters already warned that they cannot stop a synchronous loop.
+const warned = new WeakSet<WorkerAdapter>();
+
+// Warns once per adapter that cannot stop a worker in a synchronous loop.
+function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
+  if (!adapter || adapter.stopsSynchronousLoops !== false) return;
+  if (warned.has(adapter)) return;
+  warned.add(adapter);
+  console.warn(
+    `multipool: a '${adapter.name}' worker was terminated while running a task; ` +
+      `this runtime cannot stop a thread in a synchronous loop, so it may keep ` +
+      `a core busy until the process exits`,
+  );
 }
 
 function describe(error: unknown): string {
@@ -229,8 +234,9 @@ export class WorkerExecutor implements Executor<Prepared> {
         this.#where.delete(chunk);
         this.#fruitless = 0;
         this.#freed(slot);
+        const sent = slot.sentItems(message[1], chunk);
         const [values, errors] = message[0] === FAILED
-          ? failedItems(slot.sentItems(message[1], chunk), fromWire(message[2]))
+          ? [new Array(sent), everyItem(sent, fromWire(message[2]))]
           : [message[2], message[3] && errorsFromWire(message[3])];
         chunk.settle(...slot.restore(message[1], values, errors));
         return;
@@ -273,6 +279,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       if (chunk === undefined || slot.dead) return;
       slot.inflight.delete(seq);
       this.#where.delete(chunk);
+      warnUnstoppable(this.#adapter);
       this.#stop(slot);
       this.#startAll();
       this.#evacuate(slot);
@@ -421,6 +428,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       }
       this.#timers.aborted(slot, seq, () => {
         if (slot.dead || !slot.inflight.has(seq)) return;
+        warnUnstoppable(this.#adapter);
         this.#stop(slot);
         this.#startAll();
         this.#evacuate(slot);
@@ -445,6 +453,10 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   terminate(): Promise<void> {
+    const running = this.#slots.some((slot) =>
+      [...slot.inflight.keys()].some((seq) => slot.started(seq))
+    );
+    if (running) warnUnstoppable(this.#adapter);
     this.#backlog = [];
     this.#where.clear();
     return this.shutdown();

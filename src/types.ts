@@ -124,9 +124,11 @@ export interface PoolOptions {
   /** `Pool` only: the runtime adapter to use instead of the auto-detected one. */
   adapter?: WorkerAdapter;
   /**
-   * `Pool` only: each worker's heap limits, passed to the adapter. Enforced by
-   * Node's and Deno's worker threads (a worker over its limit ends and its
-   * task fails with `WorkerCrashedError`); Bun ignores them.
+   * `Pool` only: each worker's heap limits, passed to the adapter. Node
+   * enforces them (a worker over its limit ends, its task fails with
+   * `WorkerCrashedError` and the worker is replaced); Deno's worker threads
+   * enforce them but leave a worker at its limit hanging with no event; Bun
+   * ignores them.
    */
   resourceLimits?: {
     maxOldGenerationSizeMb?: number;
