@@ -230,7 +230,8 @@ describe("Pool abort, transfer, terminate and join", () => {
         };
         for (let round = 0; round < 2; round++) {
           const controller = new AbortController();
-          const call = pool.apply(busy, [300], { signal: controller.signal });
+          // Longer than the grace an aborted task gets to end by itself.
+          const call = pool.apply(busy, [1500], { signal: controller.signal });
           await new Promise((resolve) => setTimeout(resolve, 100));
           controller.abort();
           await assert.rejects(call, { name: "AbortError" });
