@@ -236,6 +236,9 @@ describe("Pool abort, transfer, terminate and join", () => {
           controller.abort();
           await assert.rejects(call, { name: "AbortError" });
         }
+        // The worker is terminated once the grace has passed.
+        for (let i = 0; i < 500 && warnings.length === 0; i++) await sleep(10);
+        await sleep(300);
         assert.equal(warnings.length, 1);
         assert.match(
           String(warnings[0]),
