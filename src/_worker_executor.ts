@@ -279,6 +279,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       if (chunk === undefined || slot.dead) return;
       slot.inflight.delete(seq);
       this.#where.delete(chunk);
+      this.#abandoned.delete(chunk);
       warnUnstoppable(this.#adapter);
       this.#stop(slot);
       this.#startAll();
