@@ -90,6 +90,8 @@ export interface ExecutorConfig {
     maxOldGenerationSizeMb?: number;
     maxYoungGenerationSizeMb?: number;
   };
+  /** Where the worker entry is (Pool only). */
+  workerUrl?: string | URL;
 }
 
 /** Builds an executor for a pool. */

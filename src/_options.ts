@@ -2,23 +2,7 @@
 import type { ExecutorConfig, Transfer } from "./_executor.ts";
 import type { PoolOptions } from "./types.ts";
 import * as check from "./_validate.ts";
-
-interface Runtime {
-  navigator?: { hardwareConcurrency?: number };
-  process?: {
-    getBuiltinModule?: (
-      id: string,
-    ) => { availableParallelism?: () => number } | undefined;
-  };
-}
-
-/** The machine's logical CPU count, found without a static runtime import. */
-function cpuCount(): number {
-  const runtime = globalThis as Runtime;
-  const count = runtime.navigator?.hardwareConcurrency ??
-    runtime.process?.getBuiltinModule?.("node:os")?.availableParallelism?.();
-  return typeof count === "number" && count >= 1 ? count : 1;
-}
+import { cpuCount } from "./_runtime.ts";
 
 /** Validates the constructor's argument into an executor config. */
 export function poolConfig(
@@ -55,6 +39,12 @@ export function poolConfig(
   const resourceLimits = opts.resourceLimits === undefined
     ? undefined
     : check.resourceLimits(action, opts.resourceLimits);
+  if (
+    opts.workerUrl !== undefined && typeof opts.workerUrl !== "string" &&
+    !(opts.workerUrl instanceof URL)
+  ) {
+    check.fail(action, "workerUrl", "a string or a URL", opts.workerUrl);
+  }
   return {
     processes,
     initializer: opts.initializer,
@@ -63,6 +53,7 @@ export function poolConfig(
     module: opts.module,
     idleTimeout,
     resourceLimits,
+    workerUrl: opts.workerUrl,
   };
 }
 

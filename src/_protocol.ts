@@ -3,13 +3,31 @@
 // `code`, and (on Bun) drops `cause`. Messages are arrays: cheap to clone.
 import type { TaskRef } from "./_task_ref.ts";
 
-/** Parent → worker: `[INIT, module, initializer, initArgs, cells]`, the first message. */
+/**
+ * The key under which a worker receives the pool's own `MessagePort`: in
+ * `workerData` (worker threads), or in reply to `[PORT_KEY]` (Web Workers).
+ */
+export const PORT_KEY = "multipool:port";
+
+/** Parent → worker: `[INIT, module, initializer, initArgs, cells?]`, the first message; no cells: no shared memory. */
 export const INIT = 0;
 /**
- * Parent → worker: `[RUN, seq, taskId, star, items, taskRef?, flags?]`; the ref
- * comes once per worker, flags (REPORT_STARTS, REPORT_PROGRESS) when non-zero.
+ * Parent → worker: `[RUN, seq, taskId, star, items, taskRef?, flags?]`; the
+ * task is defined before (DEFINE) or by `taskRef`; `flags` (REPORT_STARTS,
+ * REPORT_PROGRESS) when non-zero.
  */
 export const RUN = 1;
+/**
+ * Parent → worker: `[DEFINE, taskId, taskRef]`, sent before the first RUN of
+ * a task on a worker, apart from it: a RUN the worker cannot read never takes
+ * its task's definition with it.
+ */
+export const DEFINE = 10;
+/**
+ * Parent → worker, without shared memory: `[SKIP, seq]`, do not start the
+ * chunk posted under `seq` (withdrawn or aborted); ignored once it started.
+ */
+export const SKIP = 11;
 /** Worker → parent: `[RESULT, seq, values, errors?]`, errors as `[index, wire, index, wire, ...]`. */
 export const RESULT = 0;
 /** Worker → parent: `[FAILED, seq, wire]`, the whole chunk failed (its task could not be resolved). */
@@ -25,15 +43,28 @@ export const INIT_FAILED = 3;
 export const HELLO = 4;
 /** Worker → parent: `[PROGRESS, seq, value]`, a task of chunk `seq` called `progress(value)`. */
 export const PROGRESS = 5;
-/** Worker → parent: `[STARTED, seq, index]`, item `index` of chunk `seq` starts (sent only for calls with a `timeout`). */
-export const STARTED = 6;
+/** Worker → parent: `[ITEM_STARTED, seq, index]`, item `index` of chunk `seq` starts (only for calls with a `timeout`). */
+export const ITEM_STARTED = 6;
 /** Parent → worker: `[ABORT, seq, wire]`, abort the `taskSignal()` of chunk `seq` with the reason `wire`. */
 export const ABORT = 2;
-
-/** Bit of a RUN message's flags: post STARTED before each item (the call has a `timeout`). */
+/** Bit of a RUN message's flags: post ITEM_STARTED before each item (the call has a `timeout`). */
 export const REPORT_STARTS = 1;
 /** Bit of a RUN message's flags: post PROGRESS for `progress()` (the call has an `onProgress`). */
 export const REPORT_PROGRESS = 2;
+/** Worker → parent, without shared memory: `[STARTED, seq]`, the worker starts that chunk now. */
+export const STARTED = 10;
+/**
+ * Worker → parent: `[UNREADABLE, lastSeq]`, a message from the parent could
+ * not be read (a `messageerror`); it is the first RUN posted after `lastSeq`.
+ */
+export const UNREADABLE = 11;
+/**
+ * Worker → parent: `[EXIT, code?, wire?]`, the worker is ending by itself: a
+ * task called `self.close()`, `Deno.exit()` or `process.exit()` (`code`), or
+ * left an error nobody caught (`wire`). Sent where the adapter reports no
+ * exit events (Web Workers); the parent treats it as the worker's exit.
+ */
+export const EXIT = 12;
 
 /**
  * The shared cells a worker and its parent agree through, without messages:
@@ -48,7 +79,7 @@ export type InitMessage = [
   string | undefined,
   TaskRef | undefined,
   unknown[],
-  Int32Array,
+  Int32Array | undefined,
 ];
 export type RunMessage = [
   typeof RUN,
@@ -61,14 +92,19 @@ export type RunMessage = [
 ];
 /** `[ABORT, seq, reason]`. */
 export type AbortMessage = [typeof ABORT, number, Wire];
+export type DefineMessage = [typeof DEFINE, number, TaskRef];
+export type SkipMessage = [typeof SKIP, number];
 export type ReplyMessage =
   | [typeof RESULT, number, unknown[], unknown[]?]
   | [typeof FAILED, number, Wire]
   | [typeof READY]
   | [typeof HELLO]
   | [typeof INIT_FAILED, Wire, "module" | "initializer"]
+  | [typeof STARTED, number]
+  | [typeof UNREADABLE, number]
+  | [typeof EXIT, number | undefined, Wire?]
   | [typeof PROGRESS, number, unknown]
-  | [typeof STARTED, number, number];
+  | [typeof ITEM_STARTED, number, number];
 
 /** An error taken apart into clonable pieces. */
 export interface ErrorRecord {
@@ -95,7 +131,7 @@ const BUILTINS: Record<string, ErrorClass> = {
   EvalError,
   URIError,
 };
-const SKIP = new Set(["name", "message", "stack", "cause"]);
+const OWN = new Set(["name", "message", "stack", "cause"]);
 
 // A thrown value that is not an error, made clonable: as it is, or as text.
 function clonable(value: unknown): unknown {
@@ -107,11 +143,7 @@ function clonable(value: unknown): unknown {
   try {
     return structuredClone(value);
   } catch {
-    try {
-      return String(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
+    return text(value);
   }
 }
 
@@ -139,18 +171,28 @@ function read(object: object, key: PropertyKey): unknown {
   }
 }
 
-// `String(value)` that never throws.
+// `String(value)` that never throws (a revoked Proxy throws even in
+// `Object.prototype.toString`).
 function text(value: unknown): string {
   try {
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return `[${typeof value}]`;
+    }
   }
 }
 
+// `instanceof` runs a Proxy's traps, which may throw.
 function isError(value: unknown): value is Error {
-  return value instanceof Error ||
-    (typeof DOMException === "function" && value instanceof DOMException);
+  try {
+    return value instanceof Error ||
+      (typeof DOMException === "function" && value instanceof DOMException);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -159,6 +201,15 @@ function isError(value: unknown): value is Error {
  * (symbols, functions, throwing getters) is dropped, never the error.
  */
 export function toWire(thrown: unknown, depth = 0): Wire {
+  try {
+    return errorToWire(thrown, depth);
+  } catch {
+    // A Proxy whose traps throw where a plain error cannot.
+    return { value: text(thrown) };
+  }
+}
+
+function errorToWire(thrown: unknown, depth: number): Wire {
   if (!isError(thrown) || depth > 16) return { value: clonable(thrown) };
   const error = thrown as Error;
   const record: ErrorRecord = {
@@ -177,7 +228,7 @@ export function toWire(thrown: unknown, depth = 0): Wire {
   const keys = Object.keys(error);
   if (error instanceof AggregateError) keys.push("errors");
   for (const key of keys) {
-    if (SKIP.has(key)) continue;
+    if (OWN.has(key)) continue;
     const value = read(error, key);
     let wire: Wire;
     if (key === "errors" && Array.isArray(value)) {

@@ -139,6 +139,14 @@ export interface PoolOptions {
    * new one starts when work comes. Default `Infinity` (workers stay).
    */
   idleTimeout?: number;
+  /**
+   * `Pool` only: where the worker entry module (`multipool/worker`) is, for an
+   * app that bundles or serves it itself. Default: `_worker.js` next to the
+   * pool's own module, found by a literal `new URL("./_worker.js",
+   * import.meta.url)` that bundlers such as webpack, Vite and Parcel follow.
+   * A string resolves like `module`.
+   */
+  workerUrl?: string | URL;
 }
 
 /** Options every call accepts. */
