@@ -284,10 +284,14 @@ export class WorkerExecutor implements Executor<Prepared> {
         return;
       case STARTED:
         if (slot.onStarted(message[1]) && !slot.dead) {
-          // An aborted chunk had started after all: stop it with its worker.
-          warnUnstoppable(this.#adapter);
-          this.#stop(slot);
-          this.#evacuate(slot);
+          // An aborted chunk had started after all: abort its taskSignal();
+          // one that does not end within the grace ends with its worker.
+          this.#abortRunning(
+            slot,
+            message[1],
+            new DOMException("The call was aborted", "AbortError"),
+            () => true,
+          );
         }
         return;
       case UNREADABLE: {
@@ -341,6 +345,28 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (slot.dead) return;
     this.#stop(slot);
     this.#evacuate(slot);
+  }
+
+  // Aborts the taskSignal() of the chunk `seq` running on `slot`; unless it
+  // answers within the grace, its worker is stopped (if `still()` holds).
+  #abortRunning(
+    slot: Slot,
+    seq: number,
+    reason: unknown,
+    still: () => boolean,
+  ): void {
+    try {
+      slot.handle.postMessage([ABORT, seq, toWire(reason)]);
+    } catch {
+      // The worker is ending: its exit takes the chunk off.
+    }
+    this.#timers.aborted(slot, seq, () => {
+      if (slot.dead || !still()) return;
+      warnUnstoppable(this.#adapter);
+      this.#stop(slot);
+      this.#startAll();
+      this.#evacuate(slot);
+    });
   }
 
   // An item of chunk `seq` started: past the call's timeout, the chunk fails
@@ -496,18 +522,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       // Running: abort its taskSignal(). A task that does not end within the
       // grace (a synchronous loop never does) ends with its worker.
       this.#abandoned.add(chunk);
-      try {
-        slot.handle.postMessage([ABORT, seq, toWire(reason)]);
-      } catch {
-        // The worker is ending: its exit takes the chunk off.
-      }
-      this.#timers.aborted(slot, seq, () => {
-        if (slot.dead || !slot.inflight.has(seq)) return;
-        warnUnstoppable(this.#adapter);
-        this.#stop(slot);
-        this.#startAll();
-        this.#evacuate(slot);
-      });
+      this.#abortRunning(slot, seq, reason, () => slot.inflight.has(seq));
     }
     this.#host.pump();
   }
