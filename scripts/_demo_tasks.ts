@@ -1,12 +1,14 @@
-// The task module of `npm run demo:cluster`: the agents and the pool load it.
-import process from "node:process";
+// Tasks of the demo's progress bar (scripts/demo.ts): a Pool sends them by
+// name, and each reports that it is done with progress().
+import { progress } from "../task.ts";
 
-/** The n-th Fibonacci number, the slow way (CPU-bound on purpose). */
-export function fib(n: number): number {
+function fib(n: number): number {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
-/** `fib(n)` and the pid of the agent that computed it. */
-export function fibWhere(n: number): { value: number; pid: number } {
-  return { value: fib(n), pid: process.pid };
+/** fib(n), then reports 1 (one more done) to the call's onProgress. */
+export function fibReported(n: number): number {
+  const value = fib(n);
+  progress(1);
+  return value;
 }

@@ -30,12 +30,14 @@ const deno = bin("deno");
 const entries = [...new Set(Object.values(denoExports(readDenoConfig())))];
 const typeChecked = [
   "mod.ts",
+  "task.ts",
   "src",
   "adapters",
   "cluster",
   "tests",
   "scripts",
   "bench",
+  "examples",
 ]
   .filter((p) => existsSync(join(ROOT, p)));
 

@@ -4,7 +4,7 @@
 // (Debian: apt-get install --no-install-recommends redis-server).
 import process from "node:process";
 import { ClusterPool } from "../cluster/mod.ts";
-import { fib, fibWhere } from "./_demo_tasks.ts";
+import { fib, fibWhere } from "./_demo_cluster_tasks.ts";
 import { startLocalCluster } from "./_local_cluster.ts";
 
 const since = (start: number): string =>
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   console.log("== a local cluster: redis-server and two agents of one thread");
   const local = await startLocalCluster(
     "demo",
-    new URL("./_demo_tasks.ts", import.meta.url),
+    new URL("./_demo_cluster_tasks.ts", import.meta.url),
     2,
     1,
     (line) => console.log(`   ${line}`),
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     const pool = new ClusterPool({
       redis,
       cluster: "demo",
-      module: new URL("./_demo_tasks.ts", import.meta.url),
+      module: new URL("./_demo_cluster_tasks.ts", import.meta.url),
     });
     await pool.map(fibWhere, new Array(8).fill(27), 1); // warm the agents' workers
     start = performance.now();
