@@ -54,6 +54,11 @@ export const HELLO = 4;
 export const PROGRESS = 5;
 /** Worker → parent: `[ITEM_STARTED, seq, index]`, item `index` of chunk `seq` starts (only for calls with a `timeout`). */
 export const ITEM_STARTED = 6;
+/**
+ * Worker → parent: `[SIGNAL_USED, seq]`, a task of chunk `seq` asked for its
+ * `taskSignal()`: aborting it gives it a grace to end by itself.
+ */
+export const SIGNAL_USED = 7;
 /** Parent → worker: `[ABORT, seq, wire]`, abort the `taskSignal()` of chunk `seq` with the reason `wire`. */
 export const ABORT = 2;
 /** Bit of a RUN message's flags: post ITEM_STARTED before each item (the call has a `timeout`). */
@@ -113,7 +118,8 @@ export type ReplyMessage =
   | [typeof UNREADABLE, number]
   | [typeof EXIT, number | undefined, Wire?]
   | [typeof PROGRESS, number, unknown]
-  | [typeof ITEM_STARTED, number, number];
+  | [typeof ITEM_STARTED, number, number]
+  | [typeof SIGNAL_USED, number];
 
 /** An error taken apart into clonable pieces. */
 export interface ErrorRecord {

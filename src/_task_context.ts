@@ -102,6 +102,8 @@ export class TaskControl implements TaskContext {
   #progress: ((value: unknown) => void) | undefined;
   /** Called as each item starts (for per-task timeouts). */
   onItem?: (index: number) => void;
+  /** Called once, when a task first asks for the signal. */
+  onSignal?: () => void;
 
   /** @param progress Where `progress(value)` goes; none drops the values. */
   constructor(progress?: (value: unknown) => void) {
@@ -111,6 +113,7 @@ export class TaskControl implements TaskContext {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
+      this.onSignal?.();
       if (this.#aborted) this.#controller.abort(this.#aborted.reason);
     }
     return this.#controller.signal;

@@ -23,6 +23,7 @@ import {
   READY,
   type ReplyMessage,
   RESULT,
+  SIGNAL_USED,
   STARTED,
   toWire,
   UNREADABLE,
@@ -80,6 +81,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   /** Crashes in a row in which no chunk had started. */
   #fruitless = 0;
   #timers = new WorkerTimers();
+  /** Running chunks whose task asked for its taskSignal(). */
+  #cooperative = new WeakSet<Chunk<Prepared>>();
   /** Aborted chunks a worker still runs: their replies mean nothing. */
   #abandoned = new Set<Chunk<Prepared>>();
   /** Workers to start as the pool is created, until the adapter is ready. */
@@ -282,16 +285,17 @@ export class WorkerExecutor implements Executor<Prepared> {
       case ITEM_STARTED:
         this.#started(slot, message[1]);
         return;
+      case SIGNAL_USED: {
+        const chunk = slot.inflight.get(message[1]);
+        if (chunk !== undefined) this.#cooperative.add(chunk);
+        return;
+      }
       case STARTED:
         if (slot.onStarted(message[1]) && !slot.dead) {
-          // An aborted chunk had started after all: abort its taskSignal();
-          // one that does not end within the grace ends with its worker.
-          this.#abortRunning(
-            slot,
-            message[1],
-            new DOMException("The call was aborted", "AbortError"),
-            () => true,
-          );
+          // An aborted chunk had started after all: stop it with its worker.
+          warnUnstoppable(this.#adapter);
+          this.#stop(slot);
+          this.#evacuate(slot);
         }
         return;
       case UNREADABLE: {
@@ -518,11 +522,20 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#where.delete(chunk);
       slot.inflight.delete(seq);
       this.#freed(slot);
-    } else {
-      // Running: abort its taskSignal(). A task that does not end within the
-      // grace (a synchronous loop never does) ends with its worker.
+    } else if (this.#cooperative.has(chunk)) {
+      // Running, and its task holds its taskSignal(): abort that, and give
+      // the task a grace to end by itself before its worker is stopped.
       this.#abandoned.add(chunk);
       this.#abortRunning(slot, seq, reason, () => slot.inflight.has(seq));
+    } else {
+      // Running, deaf to aborts: stop the worker (a synchronous loop stops
+      // only so).
+      this.#where.delete(chunk);
+      slot.inflight.delete(seq);
+      warnUnstoppable(this.#adapter);
+      this.#stop(slot);
+      this.#startAll();
+      this.#evacuate(slot);
     }
     this.#host.pump();
   }

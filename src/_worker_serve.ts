@@ -30,6 +30,7 @@ import {
   RING,
   RUN,
   type RunMessage,
+  SIGNAL_USED,
   SKIP,
   type SkipMessage,
   STARTED,
@@ -116,6 +117,7 @@ function control(seq: number, flags: number): TaskControl {
   if (flags & REPORT_STARTS) {
     control.onItem = (i) => post([ITEM_STARTED, seq, i]);
   }
+  control.onSignal = () => post([SIGNAL_USED, seq]);
   running = { seq, control };
   setWorkerTask(control);
   return control;
