@@ -357,7 +357,9 @@ describe(`ClusterPool on Redis with agent processes${skip}`, {
     }
   });
 
-  test("a 10,000-chunk map loses no completion", async () => {
+  test("a 10,000-chunk map loses no completion", {
+    timeout: 120_000,
+  }, async () => {
     const p = pool({ processes: 64 });
     try {
       const xs = Array.from({ length: 10_000 }, (_, i) => i);
