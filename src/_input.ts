@@ -88,3 +88,42 @@ export class AsyncInput {
     if (this.#iterator && !this.#done) closeIterator(this.#iterator);
   }
 }
+
+/** A map-family call's input: synchronous iterables read now (arrays copied), async ones read by the job as their items arrive. */
+export function mapInput(
+  iterable: Iterable<unknown> | AsyncIterable<unknown>,
+): unknown[] | AsyncInput | Promise<never> {
+  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    return new AsyncInput(iterable as AsyncIterable<unknown>);
+  }
+  try {
+    return readAll(iterable as Iterable<unknown>);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * An imap call's input: an array copied now (its items as they are at the
+ * call), other iterables read lazily. An element that throws as it is read
+ * (a getter) is the input's error, raised by next() after the items before it.
+ */
+export function imapInput(
+  iterable: Iterable<unknown> | AsyncIterable<unknown>,
+): Iterable<unknown> | AsyncIterable<unknown> {
+  if (!Array.isArray(iterable)) return iterable;
+  try {
+    return iterable.slice();
+  } catch (error) {
+    const read: unknown[] = [];
+    try {
+      for (let i = 0; i < iterable.length; i++) read.push(iterable[i]);
+    } catch {
+      // `error` again, at element `read.length`.
+    }
+    return (function* (): Generator<unknown> {
+      yield* read;
+      throw error;
+    })();
+  }
+}

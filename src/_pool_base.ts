@@ -3,8 +3,8 @@ import type { ExecutorFactory } from "./_executor.ts";
 import type { AsyncResult } from "./async_result.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import { startIMap } from "./_imap_job.ts";
-import { AsyncInput, readAll } from "./_input.ts";
-import { type MapCall, startMap } from "./_map_job.ts";
+import { imapInput, mapInput } from "./_input.ts";
+import { startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
 import { Scheduler } from "./_scheduler.ts";
 import type {
@@ -25,44 +25,6 @@ import type {
   TaskOf,
 } from "./types.ts";
 import * as check from "./_validate.ts";
-
-// A map-family call's input: synchronous iterables read now (arrays copied),
-// async ones read by the job as their items arrive.
-function mapInput(
-  iterable: Iterable<unknown> | AsyncIterable<unknown>,
-): MapCall["input"] {
-  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
-    return new AsyncInput(iterable as AsyncIterable<unknown>);
-  }
-  try {
-    return readAll(iterable as Iterable<unknown>);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-// An imap call's input: an array copied now (its items as they are at the
-// call), other iterables read lazily. An element that throws as it is read
-// (a getter) is the input's error, raised by next() after the items before it.
-function imapInput(
-  iterable: Iterable<unknown> | AsyncIterable<unknown>,
-): Iterable<unknown> | AsyncIterable<unknown> {
-  if (!Array.isArray(iterable)) return iterable;
-  try {
-    return iterable.slice();
-  } catch (error) {
-    const read: unknown[] = [];
-    try {
-      for (let i = 0; i < iterable.length; i++) read.push(iterable[i]);
-    } catch {
-      // `error` again, at element `read.length`.
-    }
-    return (function* (): Generator<unknown> {
-      yield* read;
-      throw error;
-    })();
-  }
-}
 
 /**
  * The runtime-agnostic core of {@linkcode ThreadPool} and {@linkcode Pool}:
@@ -377,7 +339,7 @@ export class PoolBase<M = unknown> {
 
   #startMap(
     task: unknown,
-    input: MapCall["input"],
+    input: ReturnType<typeof mapInput>,
     star: boolean,
     single: boolean,
     opts: AnyCallOptions,
