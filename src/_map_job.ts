@@ -1,20 +1,22 @@
 // One call of the map family (and apply, a map of one): chunks the input,
 // gathers results in input order, runs the callbacks, settles an AsyncResult.
 import { AsyncResult } from "./async_result.ts";
+import type { Transfer } from "./_executor.ts";
+import { AsyncInput } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 
 /** What a map-family call asks for, already validated. */
 export interface MapCall {
   task: unknown;
-  /** The input, collected; or a promise of it (an AsyncIterable). */
-  input: readonly unknown[] | Promise<readonly unknown[]>;
+  /** The input, read; an async one to read; or the error reading it threw. */
+  input: readonly unknown[] | AsyncInput | Promise<never>;
   star: boolean;
   /** Settle with the first result rather than the list (apply). */
   single: boolean;
   chunkSize?: number;
   signal?: AbortSignal;
-  transfer?: object[];
+  transfer?: Transfer;
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
 }
@@ -44,6 +46,7 @@ class MapJob implements Job {
   #failed: { error: unknown } | undefined;
   #settled = false;
   #onAbort: (() => void) | undefined;
+  #asyncInput: AsyncInput | undefined;
 
   constructor(
     scheduler: Scheduler,
@@ -57,10 +60,16 @@ class MapJob implements Job {
     this.#reject = reject;
     // Everything starts or ends a microtask later, so no task runs and no
     // callback fires before the call has returned its result.
-    const { signal, task, input } = call;
+    const { signal, task } = call;
+    let input: readonly unknown[] | Promise<readonly unknown[]> | AsyncInput =
+      call.input;
     if (signal?.aborted) {
       queueMicrotask(() => this.#finish({ error: signal.reason }));
     } else {
+      if (input instanceof AsyncInput) {
+        this.#asyncInput = input;
+        input = input.read();
+      }
       if (signal) {
         this.#onAbort = () => this.cancel(signal.reason);
         signal.addEventListener("abort", this.#onAbort, { once: true });
@@ -69,7 +78,7 @@ class MapJob implements Job {
     }
     if (isThenable(task) || isThenable(input)) {
       Promise.all([task, input]).then(
-        ([task, input]) => this.#start(task, input),
+        ([task, input]) => this.#start(task, input as readonly unknown[]),
         (error) => this.#finish({ error }),
       );
     } else queueMicrotask(() => this.#start(task, input as readonly unknown[]));
@@ -127,6 +136,7 @@ class MapJob implements Job {
   #finish(failure?: { error: unknown }): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#asyncInput?.stop();
     if (this.#onAbort) {
       this.#call.signal!.removeEventListener("abort", this.#onAbort);
     }

@@ -6,12 +6,14 @@ import type {
   Executor,
   ExecutorConfig,
   ExecutorFactory,
+  Transfer,
 } from "./_executor.ts";
 import {
   BrokenPoolError,
   PoolClosedError,
   PoolTerminatedError,
 } from "./errors.ts";
+import type { PoolState } from "./types.ts";
 
 /** A call in flight, as the scheduler sees it. */
 export interface Job {
@@ -37,7 +39,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   readonly task: P;
   readonly items: readonly unknown[];
   readonly star: boolean;
-  readonly transfer?: object[];
+  readonly transfer?: Transfer;
   /** Where in the job's input the first item stands. */
   readonly start: number;
   state: number = QUEUED;
@@ -51,7 +53,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
   ) {
     this.#scheduler = scheduler;
     this.task = task;
@@ -76,9 +78,6 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     this.settle(new Array(this.items.length), errors);
   }
 }
-
-/** The pool's lifecycle state. */
-export type PoolState = "running" | "closed" | "terminated";
 
 /** Queue, lifecycle and job tracking shared by `ThreadPool` and `Pool`. */
 export class Scheduler {
@@ -127,7 +126,7 @@ export class Scheduler {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
   ): ScheduledChunk<P> {
     const chunk = new ScheduledChunk(
       this,

@@ -10,7 +10,6 @@ import type {
 } from "./_executor.ts";
 import { WorkerCrashedError } from "./errors.ts";
 import {
-  cloneError,
   errorsFromWire,
   FAILED,
   fromWire,
@@ -30,6 +29,16 @@ function workerUrl(): URL {
   const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ??
     ".js";
   return new URL(`./_worker${ext}`, import.meta.url);
+}
+
+// A whole chunk of `n` sent items failed with one error.
+function failedItems(
+  n: number,
+  error: unknown,
+): [unknown[], Map<number, unknown>] {
+  const errors = new Map<number, unknown>();
+  for (let i = 0; i < n; i++) errors.set(i, error);
+  return [new Array(n), errors];
 }
 
 function describe(error: unknown): string {
@@ -125,10 +134,13 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (max !== undefined && slot.chunks >= max) slot.live = false;
   }
 
-  // Arguments that cannot be structured-cloned fail their chunk.
-  #unsent = (chunk: Chunk<Prepared>, error: unknown): void => {
+  // A chunk none of whose items could be sent fails, item by item.
+  #unsent = (
+    chunk: Chunk<Prepared>,
+    errors: ReadonlyMap<number, unknown>,
+  ): void => {
     this.#where.delete(chunk);
-    chunk.fail(cloneError("the task's arguments to the worker", error));
+    chunk.settle(new Array(chunk.items.length), errors);
   };
 
   #spawn(): Slot {
@@ -152,8 +164,10 @@ export class WorkerExecutor implements Executor<Prepared> {
         this.#where.delete(chunk);
         this.#fruitless = 0;
         this.#freed(slot);
-        if (message[0] === FAILED) chunk.fail(fromWire(message[2]));
-        else chunk.settle(message[2], message[3] && errorsFromWire(message[3]));
+        const [values, errors] = message[0] === FAILED
+          ? failedItems(slot.sentItems(message[1], chunk), fromWire(message[2]))
+          : [message[2], message[3] && errorsFromWire(message[3])];
+        chunk.settle(...slot.restore(message[1], values, errors));
         return;
       }
       case HELLO:

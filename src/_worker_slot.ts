@@ -2,7 +2,7 @@
 // shared cells through which it says which chunk it has started, how deep
 // its pipeline may be, and the messages held back until it listens.
 import type { Chunk } from "./_executor.ts";
-import { INIT, RING, RUN } from "./_protocol.ts";
+import { cloneError, INIT, RING, RUN } from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
 import type { WorkerHandle } from "./worker_adapter.ts";
 
@@ -13,8 +13,65 @@ const MAX_DEPTH = 64;
 /** ...so that about this many milliseconds of work wait in a worker's line. */
 const BUDGET_MS = 2;
 
-/** Called with a chunk whose arguments could not be sent; it is no longer posted. */
-export type Unsent = (chunk: Chunk<Prepared>, error: unknown) => void;
+/** Called with a chunk none of whose items could be sent, and their errors; it is no longer posted. */
+export type Unsent = (
+  chunk: Chunk<Prepared>,
+  errors: ReadonlyMap<number, unknown>,
+) => void;
+
+const ARGUMENTS = "the task's arguments to the worker";
+
+/** The objects a chunk's `items` transfer. */
+function transferOf(
+  chunk: Chunk<Prepared>,
+  items: readonly unknown[],
+): object[] | undefined {
+  const { transfer } = chunk;
+  if (typeof transfer !== "function") return transfer;
+  const list: object[] = [];
+  for (const item of items) list.push(...transfer(item));
+  return list;
+}
+
+/** `error` for every item of `chunk`. */
+function everyItem(
+  chunk: Chunk<Prepared>,
+  error: unknown,
+): Map<number, unknown> {
+  return new Map(chunk.items.map((_, i) => [i, error]));
+}
+
+/** A chunk less its items that cannot be sent: where each kept item stands, and the others' errors. */
+interface Split {
+  items: unknown[];
+  at: number[];
+  errors: Map<number, unknown>;
+}
+
+// Finds the items that cannot be cloned, or whose transfer list throws;
+// undefined when each item alone can be (the failure was the chunk's).
+function splitUnclonable(
+  chunk: Chunk<Prepared>,
+  error: unknown,
+): Split | undefined {
+  const split: Split = { items: [], at: [], errors: new Map() };
+  chunk.items.forEach((item, i) => {
+    try {
+      if (typeof chunk.transfer === "function") chunk.transfer(item);
+      structuredClone(item);
+      split.items.push(item);
+      split.at.push(i);
+    } catch (itemError) {
+      split.errors.set(
+        i,
+        itemError instanceof Error && itemError.name !== "DataCloneError"
+          ? itemError
+          : cloneError(ARGUMENTS, itemError ?? error),
+      );
+    }
+  });
+  return split.errors.size > 0 ? split : undefined;
+}
 
 /** A worker, its posted chunks and its pipeline. */
 export class WorkerSlot {
@@ -45,6 +102,7 @@ export class WorkerSlot {
   #listening = false;
   #outbox: number[] = [];
   #referenced = true;
+  #partial = new Map<number, Split>();
 
   constructor(handle: WorkerHandle, unsent: Unsent) {
     this.handle = handle;
@@ -72,20 +130,77 @@ export class WorkerSlot {
   }
 
   // Sends a posted chunk; the task's reference goes with its first chunk.
+  // Items that cannot be cloned (or whose transfer list throws) fail alone:
+  // the others go without them.
   #send(seq: number, chunk: Chunk<Prepared>): void {
-    const task = chunk.task;
-    const first = !this.#sent.has(task.id);
-    const message = first
-      ? [RUN, seq, task.id, chunk.star, chunk.items, task.ref]
-      : [RUN, seq, task.id, chunk.star, chunk.items];
+    let items = chunk.items;
+    let transfer: object[] | undefined;
     try {
-      this.handle.postMessage(message, chunk.transfer);
+      transfer = transferOf(chunk, items);
+      this.#post(seq, chunk, items, transfer);
+      return;
+    } catch (error) {
+      const split = splitUnclonable(chunk, error);
+      if (split === undefined || split.items.length === 0) {
+        Atomics.store(this.cells, seq % RING, 0);
+        this.inflight.delete(seq);
+        return this.#unsent(
+          chunk,
+          split?.errors ?? everyItem(chunk, cloneError(ARGUMENTS, error)),
+        );
+      }
+      items = split.items;
+      this.#partial.set(seq, split);
+    }
+    try {
+      this.#post(seq, chunk, items, transferOf(chunk, items));
     } catch (error) {
       Atomics.store(this.cells, seq % RING, 0);
       this.inflight.delete(seq);
-      return this.#unsent(chunk, error);
+      this.#partial.delete(seq);
+      this.#unsent(chunk, everyItem(chunk, cloneError(ARGUMENTS, error)));
     }
+  }
+
+  #post(
+    seq: number,
+    chunk: Chunk<Prepared>,
+    items: readonly unknown[],
+    transfer: object[] | undefined,
+  ): void {
+    const task = chunk.task;
+    const first = !this.#sent.has(task.id);
+    const message = first
+      ? [RUN, seq, task.id, chunk.star, items, task.ref]
+      : [RUN, seq, task.id, chunk.star, items];
+    this.handle.postMessage(message, transfer);
     if (first) this.#sent.add(task.id);
+  }
+
+  /** How many of the chunk posted under `seq` went to the worker. */
+  sentItems(seq: number, chunk: Chunk<Prepared>): number {
+    return this.#partial.get(seq)?.at.length ?? chunk.items.length;
+  }
+
+  /**
+   * A reply's values and errors by the chunk's own item indexes: the items
+   * that could not be sent failed alone with their clone errors.
+   */
+  restore(
+    seq: number,
+    values: unknown[],
+    errors: ReadonlyMap<number, unknown> | undefined,
+  ): [unknown[], ReadonlyMap<number, unknown> | undefined] {
+    const split = this.#partial.get(seq);
+    if (split === undefined) return [values, errors];
+    this.#partial.delete(seq);
+    const all = new Array(split.at.length + split.errors.size);
+    const failed = new Map(split.errors);
+    split.at.forEach((at, i) => {
+      all[at] = values[i];
+      if (errors?.has(i)) failed.set(at, errors.get(i));
+    });
+    return [all, failed];
   }
 
   /**
@@ -134,6 +249,7 @@ export class WorkerSlot {
       return false;
     }
     this.inflight.delete(seq);
+    this.#partial.delete(seq);
     return true;
   }
 
