@@ -3,6 +3,7 @@
 import pMap from "p-map";
 import { Pool, ThreadPool } from "../mod.ts";
 import { type Contender, progress, withTimeout } from "./_harness.ts";
+import { FIRST_MAP } from "./_headline.ts";
 import { RawFloor } from "./_floors.ts";
 import { type PeerPool, PEERS } from "./_peers.ts";
 import { pooledMapAll } from "./_pooled_map.ts";
@@ -299,6 +300,25 @@ export function startupContenders(s: Sizes): Contender[] {
             (pool = new Pool({ processes: s.processes, module: TASKS })).apply(
               square,
               [3],
+            ),
+          () => pool.terminate(),
+        );
+      },
+    },
+    {
+      // The headline's "first call": a fresh pool's first map of the tiny
+      // workload, start-up and cold code included.
+      name: FIRST_MAP,
+      kind: "ours",
+      n: 1,
+      run: () => {
+        let pool: Pool;
+        return timed(
+          async () =>
+            check(
+              await (pool = new Pool({ processes: s.processes, module: TASKS }))
+                .map(square, range(s.tiny)),
+              s.tiny,
             ),
           () => pool.terminate(),
         );

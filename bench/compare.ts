@@ -35,6 +35,7 @@ import {
 import { args, describeRuntime, env, exit, runtime } from "./_runtime.ts";
 import { buildSections, buildTargets } from "./_sections.ts";
 import { dropKnownHangs } from "./_peers.ts";
+import { headlineOf } from "./_headline.ts";
 import {
   cpuContenders,
   memoryRun,
@@ -220,6 +221,15 @@ writeFileSync(
     command + (smoke ? " --smoke" : ""),
   ),
 );
+// The README's headline table (bench/readme.ts) reads bench/results/, so only
+// full runs reach it; smoke runs write theirs to the temp dir, which keeps
+// the code path tested.
+if (!only) {
+  writeFileSync(
+    join(outDir, `${runtime}_headline.json`),
+    JSON.stringify(headlineOf(m, info, pyLabel), null, 2) + "\n",
+  );
+}
 progress(
   `\nwrote ${join(outDir, `${runtime}.md`)} and ${
     sections.filter((s) => s.chart).length

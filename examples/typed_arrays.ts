@@ -2,9 +2,10 @@
  * Typed-array work with `transfer`: downscaling an image in bands on worker
  * threads.
  *
- * Shows: `apply(..., { transfer: [buffer] })` moves each band's `ArrayBuffer`
- * to a worker instead of copying it (the sender's copy is detached: its
- * `byteLength` becomes 0), results come back structured-cloned, and
+ * Shows: `map(fn, items, { transfer: (item) => [buffer] })` moves each band's
+ * `ArrayBuffer` to a worker instead of copying it (`apply` takes
+ * `{ transfer: [buffer] }`); the sender's copy is detached, its `byteLength`
+ * becomes 0. Results come back structured-cloned, and
  * `await using` closes and joins the pool at the end of the block. It makes a
  * 2048 × 1536 grayscale gradient, halves it in 16 bands, and checks the result
  * against the same work done on this thread.
@@ -50,11 +51,10 @@ let halves: Band[];
     processes: 2,
     module: new URL("./_image_tasks.ts", import.meta.url),
   });
-  halves = await Promise.all(
-    bands.map((band) =>
-      pool.apply(downscale, [band], { transfer: [band.pixels.buffer] })
-    ),
-  );
+  // `transfer` names, for each item, the buffers to move with it.
+  halves = await pool.map(downscale, bands, {
+    transfer: (band) => [band.pixels.buffer],
+  });
 } // close() and join() here
 
 // Moved, not copied: this thread's bands are now empty.
