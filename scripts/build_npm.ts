@@ -5,7 +5,7 @@
 // LICENSE. Nothing else: no tests, no source maps. Fails on any type error.
 //
 //   deno run -A scripts/build_npm.ts            build npm/
-//   deno run -A scripts/build_npm.ts --no-emit  type check only (for Node 20)
+//   deno run -A scripts/build_npm.ts --no-emit  type check only
 import {
   copyFileSync,
   existsSync,
