@@ -12,9 +12,11 @@ import type {
 export function workerThreadsAdapter(
   name: string,
   entry: (url: URL) => URL = (url) => url,
+  stopsSynchronousLoops = true,
 ): WorkerAdapter {
   return {
     name,
+    stopsSynchronousLoops,
     spawn(url: URL, options?: SpawnOptions): WorkerHandle {
       const worker = new Worker(entry(url), {
         resourceLimits: options?.resourceLimits,

@@ -31,8 +31,12 @@ export interface Chunk<P = unknown> {
 export interface ExecutorHost {
   /** The executor has room again: hand it more queued chunks. */
   pump(): void;
-  /** The initializer failed: fail pending and new work with `BrokenPoolError`. */
-  broken(cause: unknown): void;
+  /**
+   * The pool cannot run tasks: fail pending and new work with
+   * `BrokenPoolError`. `why` completes "Pool is broken as ..."; by default
+   * "its initializer threw".
+   */
+  broken(cause: unknown, why?: string): void;
 }
 
 /** Where chunks run. Every chunk given to `run` must be settled or failed. */

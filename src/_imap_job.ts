@@ -3,7 +3,7 @@
 import { TimeoutError } from "./errors.ts";
 import type { Transfer } from "./_executor.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
-import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import type { Job, Place, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 import { checkStep, closeIterator } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import { startTimer, type Timer } from "./_timer.ts";
@@ -73,6 +73,7 @@ class IMapJob implements Job {
   #tracked = false;
   #waiters: Waiter[] = [];
   #onAbort: (() => void) | undefined;
+  #place: Place | undefined;
 
   constructor(scheduler: Scheduler, call: IMapCall) {
     this.#scheduler = scheduler;
@@ -108,6 +109,9 @@ class IMapJob implements Job {
     }
     this.#tracked = true;
     scheduler.track(this);
+    // The call keeps its place in the queue for the chunks its first feed
+    // submits, a microtask or a task resolution later.
+    if (!this.#async) this.#place = scheduler.reserve();
     // Started a microtask later, so no task runs before imap() has returned.
     queueMicrotask(() => this.#feed());
   }
@@ -155,7 +159,13 @@ class IMapJob implements Job {
     return Promise.resolve(DONE);
   }
 
+  // Gives up the call's place in the queue, if it holds one.
+  #leave(): void {
+    if (this.#place) this.#scheduler.release(this.#place);
+  }
+
   cancel(reason: unknown): void {
+    this.#leave();
     if (!this.#ended && !this.#fatal) this.#fatal = { error: reason };
     this.#stopped = true;
     this.#scheduler.cancel(this.#inFlight.keys());
@@ -212,6 +222,7 @@ class IMapJob implements Job {
           0,
           this.#deliver,
           this.#call.transfer,
+          this.#place,
         );
         this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
         this.#outstanding++;
@@ -222,6 +233,7 @@ class IMapJob implements Job {
       this.#stopped = true;
     } finally {
       this.#feeding = false;
+      this.#leave();
     }
     this.#flush();
     this.#untrackIfIdle();
@@ -294,6 +306,7 @@ class IMapJob implements Job {
   }
 
   #end(): void {
+    this.#leave();
     this.#ended = true;
     this.#stopped = true;
     this.#fatal = undefined;

@@ -4,7 +4,7 @@ import { AsyncResult } from "./async_result.ts";
 import type { Transfer } from "./_executor.ts";
 import { AsyncInput } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
-import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import type { Job, Place, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 
 /** What a map-family call asks for, already validated. */
 export interface MapCall {
@@ -47,6 +47,7 @@ class MapJob implements Job {
   #settled = false;
   #onAbort: (() => void) | undefined;
   #asyncInput: AsyncInput | undefined;
+  #place: Place | undefined;
 
   constructor(
     scheduler: Scheduler,
@@ -76,20 +77,31 @@ class MapJob implements Job {
       }
       scheduler.track(this);
     }
+    // A task still being resolved keeps the call's place in the queue.
+    if (isThenable(task) && !isThenable(input) && !signal?.aborted) {
+      this.#place = scheduler.reserve();
+    }
     if (isThenable(task) || isThenable(input)) {
       Promise.all([task, input]).then(
         ([task, input]) => this.#start(task, input as readonly unknown[]),
         (error) => this.#finish({ error }),
       );
-    } else queueMicrotask(() => this.#start(task, input as readonly unknown[]));
+    } else if (!signal?.aborted) {
+      // Queued now, to keep the call's place; started a microtask later.
+      this.#start(task, input as readonly unknown[], true);
+    }
   }
 
-  #start(task: unknown, input: readonly unknown[]): void {
+  #start(task: unknown, input: readonly unknown[], now = false): void {
     if (this.#settled) return;
     const { star } = this.#call;
     const n = input.length;
     this.#results = new Array(n);
-    if (n === 0) return this.#finish();
+    if (n === 0) {
+      if (now) queueMicrotask(() => this.#finish());
+      else this.#finish();
+      return;
+    }
     const size = this.#call.chunkSize ??
       defaultChunkSize(n, this.#scheduler.processes);
     for (let start = 0; start < n && !this.#settled; start += size) {
@@ -102,10 +114,18 @@ class MapJob implements Job {
           start,
           this.#deliver,
           this.#call.transfer,
+          this.#place,
         ),
       );
     }
-    this.#scheduler.pump();
+    this.#leave();
+    if (now) queueMicrotask(() => this.#scheduler.pump());
+    else this.#scheduler.pump();
+  }
+
+  // Gives up the call's place in the queue, if it holds one.
+  #leave(): void {
+    if (this.#place) this.#scheduler.release(this.#place);
   }
 
   #deliver = (
@@ -137,6 +157,7 @@ class MapJob implements Job {
     if (this.#settled) return;
     this.#settled = true;
     this.#asyncInput?.stop();
+    this.#leave();
     if (this.#onAbort) {
       this.#call.signal!.removeEventListener("abort", this.#onAbort);
     }

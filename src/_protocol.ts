@@ -13,7 +13,7 @@ export const RESULT = 0;
 export const FAILED = 1;
 /** Worker → parent: `[READY]`, the module is loaded and the initializer has run. */
 export const READY = 2;
-/** Worker → parent: `[INIT_FAILED, wire]`, loading the module or the initializer threw. */
+/** Worker → parent: `[INIT_FAILED, wire, stage]`, importing the module (`"module"`) or the initializer (`"initializer"`) threw. */
 export const INIT_FAILED = 3;
 /**
  * Worker → parent: `[HELLO]`, the worker listens. The parent sends nothing
@@ -49,7 +49,7 @@ export type ReplyMessage =
   | [typeof FAILED, number, Wire]
   | [typeof READY]
   | [typeof HELLO]
-  | [typeof INIT_FAILED, Wire];
+  | [typeof INIT_FAILED, Wire, "module" | "initializer"];
 
 /** An error taken apart into clonable pieces. */
 export interface ErrorRecord {

@@ -52,14 +52,16 @@ async function init(
   [, module, initializer, initArgs, shared]: InitMessage,
 ): Promise<void> {
   cells = shared;
+  let stage: "module" | "initializer" = "module";
   try {
     if (module !== undefined) {
       specifier = module;
       exports = await import(module);
     }
+    stage = "initializer";
     if (initializer !== undefined) await resolve(initializer)(...initArgs);
   } catch (error) {
-    post([INIT_FAILED, toWire(error)]);
+    post([INIT_FAILED, toWire(error), stage]);
     return;
   }
   post([READY]);

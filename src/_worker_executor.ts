@@ -22,7 +22,7 @@ import {
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
-import { WorkerSlot as Slot } from "./_worker_slot.ts";
+import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
 
 // The worker entry next to this module, `.ts` from sources, `.js` when built.
 function workerUrl(): URL {
@@ -31,14 +31,19 @@ function workerUrl(): URL {
   return new URL(`./_worker${ext}`, import.meta.url);
 }
 
-// A whole chunk of `n` sent items failed with one error.
-function failedItems(
-  n: number,
-  error: unknown,
-): [unknown[], Map<number, unknown>] {
-  const errors = new Map<number, unknown>();
-  for (let i = 0; i < n; i++) errors.set(i, error);
-  return [new Array(n), errors];
+// Adapters already warned that they cannot stop a synchronous loop.
+const warned = new WeakSet<WorkerAdapter>();
+
+// Warns once per adapter that cannot stop a worker in a synchronous loop.
+function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
+  if (!adapter || adapter.stopsSynchronousLoops !== false) return;
+  if (warned.has(adapter)) return;
+  warned.add(adapter);
+  console.warn(
+    `multipool: a '${adapter.name}' worker was terminated while running a task; ` +
+      `this runtime cannot stop a thread in a synchronous loop, so it may keep ` +
+      `a core busy until the process exits`,
+  );
 }
 
 function describe(error: unknown): string {
@@ -88,8 +93,21 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   prepare(task: Task): Prepared | Promise<Prepared> {
-    if (!this.#isReady) return this.#ready.then(() => this.#refs.prepare(task));
-    return this.#refs.prepare(task);
+    const prepared = this.#isReady
+      ? this.#refs.prepare(task)
+      : this.#ready.then(() => this.#refs.prepare(task));
+    if (!(prepared instanceof Promise)) return prepared;
+    // A module that cannot be imported breaks the pool, whoever finds out.
+    return prepared.catch((error) => {
+      const module = this.#refs.module;
+      if (module?.failed) this.#break(error.cause, this.#unimportable());
+      throw error;
+    });
+  }
+
+  #unimportable(): string {
+    const module = this.#refs.module!;
+    return `its module '${module.specifier}' could not be imported${module.hint}`;
   }
 
   hasCapacity(): boolean {
@@ -164,8 +182,9 @@ export class WorkerExecutor implements Executor<Prepared> {
         this.#where.delete(chunk);
         this.#fruitless = 0;
         this.#freed(slot);
+        const sent = slot.sentItems(message[1], chunk);
         const [values, errors] = message[0] === FAILED
-          ? failedItems(slot.sentItems(message[1], chunk), fromWire(message[2]))
+          ? [new Array(sent), everyItem(sent, fromWire(message[2]))]
           : [message[2], message[3] && errorsFromWire(message[3])];
         chunk.settle(...slot.restore(message[1], values, errors));
         return;
@@ -184,8 +203,12 @@ export class WorkerExecutor implements Executor<Prepared> {
       case READY:
         slot.ready = true;
         return;
-      case INIT_FAILED:
-        this.#break(fromWire(message[1]));
+      case INIT_FAILED: {
+        this.#break(
+          fromWire(message[1]),
+          message[2] === "module" ? this.#unimportable() : undefined,
+        );
+      }
     }
   }
 
@@ -234,6 +257,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         new WorkerCrashedError(`Worker ${how} before it was ready`, {
           cause: error,
         }),
+        `a worker ${how} before it was ready`,
       );
       return;
     }
@@ -317,19 +341,20 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#freed(slot);
     } else {
       // Running: stop the worker (a synchronous loop stops only so).
+      warnUnstoppable(this.#adapter);
       this.#stop(slot);
       this.#evacuate(slot);
     }
     this.#host.pump();
   }
 
-  #break(cause: unknown): void {
+  #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
-    this.#host.broken(cause);
+    this.#host.broken(cause, why);
   }
 
   async shutdown(): Promise<void> {
@@ -339,6 +364,10 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   terminate(): Promise<void> {
+    const running = this.#slots.some((slot) =>
+      [...slot.inflight.keys()].some((seq) => slot.started(seq))
+    );
+    if (running) warnUnstoppable(this.#adapter);
     this.#backlog = [];
     this.#where.clear();
     return this.shutdown();

@@ -33,12 +33,11 @@ function transferOf(
   return list;
 }
 
-/** `error` for every item of `chunk`. */
-function everyItem(
-  chunk: Chunk<Prepared>,
-  error: unknown,
-): Map<number, unknown> {
-  return new Map(chunk.items.map((_, i) => [i, error]));
+/** `error` for each of `n` items, by index. */
+export function everyItem(n: number, error: unknown): Map<number, unknown> {
+  const errors = new Map<number, unknown>();
+  for (let i = 0; i < n; i++) errors.set(i, error);
+  return errors;
 }
 
 /** A chunk less its items that cannot be sent: where each kept item stands, and the others' errors. */
@@ -134,47 +133,52 @@ export class WorkerSlot {
   // the others go without them.
   #send(seq: number, chunk: Chunk<Prepared>): void {
     let items = chunk.items;
-    let transfer: object[] | undefined;
     try {
-      transfer = transferOf(chunk, items);
-      this.#post(seq, chunk, items, transfer);
-      return;
+      return this.#post(seq, chunk, items);
     } catch (error) {
       const split = splitUnclonable(chunk, error);
       if (split === undefined || split.items.length === 0) {
-        Atomics.store(this.cells, seq % RING, 0);
-        this.inflight.delete(seq);
-        return this.#unsent(
+        const cause = cloneError(ARGUMENTS, error);
+        return this.#drop(
+          seq,
           chunk,
-          split?.errors ?? everyItem(chunk, cloneError(ARGUMENTS, error)),
+          split?.errors ?? everyItem(chunk.items.length, cause),
         );
       }
       items = split.items;
       this.#partial.set(seq, split);
     }
     try {
-      this.#post(seq, chunk, items, transferOf(chunk, items));
+      this.#post(seq, chunk, items);
     } catch (error) {
-      Atomics.store(this.cells, seq % RING, 0);
-      this.inflight.delete(seq);
       this.#partial.delete(seq);
-      this.#unsent(chunk, everyItem(chunk, cloneError(ARGUMENTS, error)));
+      this.#drop(
+        seq,
+        chunk,
+        everyItem(chunk.items.length, cloneError(ARGUMENTS, error)),
+      );
     }
   }
 
-  #post(
-    seq: number,
-    chunk: Chunk<Prepared>,
-    items: readonly unknown[],
-    transfer: object[] | undefined,
-  ): void {
+  #post(seq: number, chunk: Chunk<Prepared>, items: readonly unknown[]): void {
     const task = chunk.task;
     const first = !this.#sent.has(task.id);
     const message = first
       ? [RUN, seq, task.id, chunk.star, items, task.ref]
       : [RUN, seq, task.id, chunk.star, items];
-    this.handle.postMessage(message, transfer);
+    this.handle.postMessage(message, transferOf(chunk, items));
     if (first) this.#sent.add(task.id);
+  }
+
+  // A chunk none of whose items could be sent is no longer posted.
+  #drop(
+    seq: number,
+    chunk: Chunk<Prepared>,
+    errors: ReadonlyMap<number, unknown>,
+  ): void {
+    Atomics.store(this.cells, seq % RING, 0);
+    this.inflight.delete(seq);
+    this.#unsent(chunk, errors);
   }
 
   /** How many of the chunk posted under `seq` went to the worker. */

@@ -80,6 +80,12 @@ export interface WorkerHandle {
 export interface WorkerAdapter {
   /** The runtime's name, e.g. `"node"`. */
   readonly name: string;
+  /**
+   * `false` where `terminate()` cannot stop a worker stuck in a synchronous
+   * loop (Deno: the thread keeps a core busy until the process exits); the
+   * pool then warns once when it terminates a worker mid-task. Default `true`.
+   */
+  readonly stopsSynchronousLoops?: boolean;
   /** Start a worker running the ES module at `url`. */
   spawn(url: URL, options?: SpawnOptions): WorkerHandle;
 }
