@@ -31,6 +31,8 @@ export interface Headline {
   cpuFloorSpeedup: number;
   startupMs: number;
   pyStartupMs: number;
+  /** The 1-minute load average at the start and at the end of the run. */
+  load: [number, number];
 }
 
 const ok = (rows: Measured[] | undefined, name: string): Measured | undefined =>
@@ -45,6 +47,7 @@ export function headlineOf(
   m: Measurements,
   info: RuntimeInfo,
   python: string | undefined,
+  load: [number, number],
 ): Headline {
   const steady = ok(m.tiny, "Pool.map (default chunking)");
   const perMessage = ok(m.tiny, "Pool.map chunkSize 1");
@@ -75,6 +78,7 @@ export function headlineOf(
       (ok(m.cpu, "raw Worker, 1 per message (no pool)")?.ms ?? NaN),
     startupMs: ok(m.startup, "Pool")?.ms ?? NaN,
     pyStartupMs: pyMs(m.python, "Pool start-up"),
+    load,
   };
 }
 
@@ -162,6 +166,11 @@ export function headlineMarkdown(parsed: Headline[]): string {
   )
     .map((d) => d.replace("T", " "));
   const pythons = [...new Set(runs.map((h) => h.python).filter((p) => !!p))];
+  const loads = runs.map((h) =>
+    `${h.info.version.split(" ")[0]} ${h.load?.[0]?.toFixed(1) ?? "?"} → ${
+      h.load?.[1]?.toFixed(1) ?? "?"
+    }`
+  );
   return [
     `Measured by \`npm run bench\` on ${machines.join("; ")} (${
       dates.join(", ")
@@ -170,7 +179,10 @@ export function headlineMarkdown(parsed: Headline[]): string {
     "from one run each on a machine shared with other jobs: read them as " +
     "ratios, not absolute numbers. The first call includes starting " +
     `${runs[0].processes} workers and cold code; the steady state is the ` +
-    "median of interleaved rounds on a started pool.",
+    "median of interleaved rounds on a started pool. The machine's " +
+    `1-minute load average at the start and end of each run (${
+      runs[0].info.cores
+    } cores): ${loads.join(", ")}.`,
     "",
     table,
   ].join("\n");

@@ -16,7 +16,7 @@
  * @module
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   measureAll,
@@ -83,6 +83,8 @@ const rounds: RoundOptions = smoke
   : { rounds: 5, roundTime: 150, setupTimeout: 60_000 };
 
 const started = performance.now();
+// The machine's 1-minute load average at the start, for the headline.
+const loadAtStart = loadavg()[0];
 const info = describeRuntime();
 progress(
   `multipool bench on ${info.version}, ${info.cores} cores${
@@ -227,7 +229,11 @@ writeFileSync(
 if (!only) {
   writeFileSync(
     join(outDir, `${runtime}_headline.json`),
-    JSON.stringify(headlineOf(m, info, pyLabel), null, 2) + "\n",
+    JSON.stringify(
+      headlineOf(m, info, pyLabel, [loadAtStart, loadavg()[0]]),
+      null,
+      2,
+    ) + "\n",
   );
 }
 progress(
