@@ -171,7 +171,21 @@ export function headlineMarkdown(parsed: Headline[]): string {
       h.load?.[1]?.toFixed(1) ?? "?"
     }`
   );
+  const cores = runs[0].info.cores;
+  const busiest = Math.max(...runs.flatMap((h) => h.load ?? []));
+  const warning = busiest > cores
+    ? [
+      `**This run was made on a busy machine** (load average up to ${
+        busiest.toFixed(1)
+      } on ${cores} cores): every contender had to share the cores, so ` +
+      "absolute times, the CPU speed-ups and the first-call rows are not " +
+      "representative; rerun `npm run bench` on a quiet machine before " +
+      "quoting them.",
+      "",
+    ]
+    : [];
   return [
+    ...warning,
     `Measured by \`npm run bench\` on ${machines.join("; ")} (${
       dates.join(", ")
     }${pythons.length ? `; ${pythons.join(", ")}` : ""}). ` +
