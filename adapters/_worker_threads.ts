@@ -1,12 +1,24 @@
-// The one WorkerHandle all three adapters share: Deno, Node and Bun each
-// implement `node:worker_threads`, which reports exits, stops a worker even
-// in a synchronous loop, and can be unreferenced.
-import { Worker } from "node:worker_threads";
+// The one WorkerHandle the three worker-thread adapters share: Deno, Node and
+// Bun each implement `node:worker_threads`, which reports exits, stops a
+// worker even in a synchronous loop, and can be unreferenced. The pool talks
+// to the worker on a MessageChannel of its own, handed over in `workerData`,
+// so a task's `parentPort` stays the task's.
+import { MessageChannel, Worker } from "node:worker_threads";
+import { PORT_KEY } from "../src/_protocol.ts";
+import { sharedMemory } from "../src/_runtime.ts";
 import type {
   SpawnOptions,
   WorkerAdapter,
+  WorkerCapabilities,
   WorkerHandle,
 } from "../src/worker_adapter.ts";
+
+/** What worker threads can do, on every runtime that has them. */
+export const THREAD_CAPABILITIES: WorkerCapabilities = {
+  sharedMemory: sharedMemory(),
+  exitEvents: true,
+  unref: true,
+};
 
 /** An adapter named `name` whose workers start from `entry(url)`. */
 export function workerThreadsAdapter(
@@ -16,23 +28,35 @@ export function workerThreadsAdapter(
 ): WorkerAdapter {
   return {
     name,
+    capabilities: THREAD_CAPABILITIES,
     stopsSynchronousLoops,
     spawn(url: URL, options?: SpawnOptions): WorkerHandle {
+      const { port1, port2 } = new MessageChannel();
       const worker = new Worker(entry(url), {
         resourceLimits: options?.resourceLimits,
+        workerData: { [PORT_KEY]: port2 },
+        transferList: [port2],
       });
+      worker.once("exit", () => port1.close());
       return {
         postMessage: (message, transfer) =>
-          worker.postMessage(
+          port1.postMessage(
             message,
-            transfer as Parameters<Worker["postMessage"]>[1],
+            transfer as Parameters<typeof port1.postMessage>[1],
           ),
-        onMessage: (listener) => void worker.on("message", listener),
+        onMessage: (listener) => void port1.on("message", listener),
+        onMessageError: (listener) => void port1.on("messageerror", listener),
         onError: (listener) => void worker.on("error", listener),
         onExit: (listener) => void worker.once("exit", listener),
         terminate: () => worker.terminate().then(() => {}),
-        ref: () => worker.ref(),
-        unref: () => worker.unref(),
+        ref: () => {
+          worker.ref();
+          port1.ref();
+        },
+        unref: () => {
+          worker.unref();
+          port1.unref();
+        },
       };
     },
   };

@@ -176,6 +176,11 @@ export function findNode(major: number): string {
   return path;
 }
 
+/** The Node.js 24 binary (the `node` devDependency): `findNode(24)`. */
+export function findNode24(): string {
+  return findNode(24);
+}
+
 /**
  * The TypeScript compiler of a devDependency: `typescript` (the newest, which
  * builds the package) or an alias such as `typescript52` (the oldest

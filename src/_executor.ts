@@ -68,6 +68,8 @@ export interface ExecutorConfig {
   initArgs: unknown[];
   maxTasksPerChild?: number;
   module?: string | URL;
+  /** Where the worker entry is (Pool only). */
+  workerUrl?: string | URL;
 }
 
 /** Builds an executor for a pool. */

@@ -164,21 +164,30 @@ class MapJob implements Job {
     this.#scheduler.untrack(this);
     const { callback, errorCallback, single } = this.#call;
     if (failure) {
-      let error = failure.error;
-      try {
-        errorCallback?.(error);
-      } catch (thrown) {
-        error = thrown;
-      }
-      return this.#reject(error);
+      const { error } = failure;
+      return this.#after(
+        () => errorCallback?.(error),
+        () => this.#reject(error),
+      );
     }
     const value = single ? this.#results[0] : this.#results;
+    this.#after(() => callback?.(value as never), () => this.#resolve(value));
+  }
+
+  // Runs a callback, then `settle`; a callback that throws or rejects fails
+  // the call with its error instead (an async one is awaited).
+  #after(run: () => unknown, settle: () => void): void {
+    let returned: unknown;
+    let thenable: boolean;
     try {
-      callback?.(value as never);
+      returned = run();
+      thenable = isThenable(returned);
     } catch (thrown) {
       return this.#reject(thrown);
     }
-    this.#resolve(value);
+    if (thenable) {
+      Promise.resolve(returned).then(settle, (thrown) => this.#reject(thrown));
+    } else settle();
   }
 
   cancel(reason: unknown): void {

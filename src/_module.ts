@@ -1,27 +1,18 @@
 // Finding and loading `options.module`, shared by both pools.
+import { baseUrl } from "./_runtime.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Fn = (...args: any[]) => unknown;
 
-interface Runtime {
-  Deno?: { cwd(): string };
-  process?: { cwd(): string };
-}
-
-function cwdUrl(): string {
-  const runtime = globalThis as Runtime;
-  const cwd = runtime.Deno?.cwd() ?? runtime.process?.cwd() ?? "/";
-  return new URL(cwd.endsWith("/") ? cwd : `${cwd}/`, "file:///").href;
-}
-
 /**
  * The specifier to import `module` by: URLs as they are, paths (absolute, or
- * relative to the working directory) as `file:` URLs, bare names as they are.
+ * relative to the working directory, or to the page in a browser) as URLs,
+ * bare names as they are.
  */
 export function moduleSpecifier(module: string | URL): string {
   if (module instanceof URL) return module.href;
   if (/^[a-z][a-z0-9+.-]+:/i.test(module)) return module;
-  if (/^\.{0,2}\//.test(module)) return new URL(module, cwdUrl()).href;
+  if (/^\.{0,2}\//.test(module)) return new URL(module, baseUrl()).href;
   return module;
 }
 

@@ -2,23 +2,7 @@
 import type { ExecutorConfig, Transfer } from "./_executor.ts";
 import type { PoolOptions } from "./types.ts";
 import * as check from "./_validate.ts";
-
-interface Runtime {
-  navigator?: { hardwareConcurrency?: number };
-  process?: {
-    getBuiltinModule?: (
-      id: string,
-    ) => { availableParallelism?: () => number } | undefined;
-  };
-}
-
-/** The machine's logical CPU count, found without a static runtime import. */
-function cpuCount(): number {
-  const runtime = globalThis as Runtime;
-  const count = runtime.navigator?.hardwareConcurrency ??
-    runtime.process?.getBuiltinModule?.("node:os")?.availableParallelism?.();
-  return typeof count === "number" && count >= 1 ? count : 1;
-}
+import { cpuCount } from "./_runtime.ts";
 
 /** Validates the constructor's argument into an executor config. */
 export function poolConfig(
@@ -49,12 +33,19 @@ export function poolConfig(
   ) {
     check.fail(action, "module", "a string or a URL", opts.module);
   }
+  if (
+    opts.workerUrl !== undefined && typeof opts.workerUrl !== "string" &&
+    !(opts.workerUrl instanceof URL)
+  ) {
+    check.fail(action, "workerUrl", "a string or a URL", opts.workerUrl);
+  }
   return {
     processes,
     initializer: opts.initializer,
     initArgs: opts.initArgs ?? [],
     maxTasksPerChild: opts.maxTasksPerChild,
     module: opts.module,
+    workerUrl: opts.workerUrl,
   };
 }
 

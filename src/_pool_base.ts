@@ -34,6 +34,29 @@ function mapInput(
   }
 }
 
+// An imap call's input: an array copied now (its items as they are at the
+// call), other iterables read lazily. An element that throws as it is read
+// (a getter) is the input's error, raised by next() after the items before it.
+function imapInput(
+  iterable: Iterable<unknown> | AsyncIterable<unknown>,
+): Iterable<unknown> | AsyncIterable<unknown> {
+  if (!Array.isArray(iterable)) return iterable;
+  try {
+    return iterable.slice();
+  } catch (error) {
+    const read: unknown[] = [];
+    try {
+      for (let i = 0; i < iterable.length; i++) read.push(iterable[i]);
+    } catch {
+      // `error` again, at element `read.length`.
+    }
+    return (function* (): Generator<unknown> {
+      yield* read;
+      throw error;
+    })();
+  }
+}
+
 /**
  * The runtime-agnostic core of {@linkcode ThreadPool} and {@linkcode Pool}:
  * every method of Python's pool, on whatever executor the subclass provides.
@@ -312,7 +335,7 @@ export class PoolBase {
     const opts = callOptions(action, options, "function");
     return startIMap(this.#scheduler, {
       task: this.#prepare(task),
-      input: Array.isArray(input) ? input.slice() : input,
+      input: imapInput(input),
       star: false,
       ordered,
       chunkSize: opts.chunkSize ?? 1,

@@ -3,10 +3,27 @@
 // `code`, and (on Bun) drops `cause`. Messages are arrays: cheap to clone.
 import type { TaskRef } from "./_task_ref.ts";
 
-/** Parent → worker: `[INIT, module, initializer, initArgs, cells]`, the first message. */
+/**
+ * The key under which a worker receives the pool's own `MessagePort`: in
+ * `workerData` (worker threads), or in reply to `[PORT_KEY]` (Web Workers).
+ */
+export const PORT_KEY = "multipool:port";
+
+/** Parent → worker: `[INIT, module, initializer, initArgs, cells?]`, the first message; no cells: no shared memory. */
 export const INIT = 0;
-/** Parent → worker: `[RUN, seq, taskId, star, items, taskRef?]`; the ref comes once per worker. */
+/** Parent → worker: `[RUN, seq, taskId, star, items, taskRef?]`; the task is defined before (DEFINE) or by `taskRef`. */
 export const RUN = 1;
+/**
+ * Parent → worker: `[DEFINE, taskId, taskRef]`, sent before the first RUN of
+ * a task on a worker, apart from it: a RUN the worker cannot read never takes
+ * its task's definition with it.
+ */
+export const DEFINE = 10;
+/**
+ * Parent → worker, without shared memory: `[SKIP, seq]`, do not start the
+ * chunk posted under `seq` (withdrawn or aborted); ignored once it started.
+ */
+export const SKIP = 11;
 /** Worker → parent: `[RESULT, seq, values, errors?]`, errors as `[index, wire, index, wire, ...]`. */
 export const RESULT = 0;
 /** Worker → parent: `[FAILED, seq, wire]`, the whole chunk failed (its task could not be resolved). */
@@ -20,6 +37,20 @@ export const INIT_FAILED = 3;
  * before it: Deno drops messages that reach a worker before its listener.
  */
 export const HELLO = 4;
+/** Worker → parent, without shared memory: `[STARTED, seq]`, the worker starts that chunk now. */
+export const STARTED = 10;
+/**
+ * Worker → parent: `[UNREADABLE, lastSeq]`, a message from the parent could
+ * not be read (a `messageerror`); it is the first RUN posted after `lastSeq`.
+ */
+export const UNREADABLE = 11;
+/**
+ * Worker → parent: `[EXIT, code?, wire?]`, the worker is ending by itself: a
+ * task called `self.close()`, `Deno.exit()` or `process.exit()` (`code`), or
+ * left an error nobody caught (`wire`). Sent where the adapter reports no
+ * exit events (Web Workers); the parent treats it as the worker's exit.
+ */
+export const EXIT = 12;
 
 /**
  * The shared cells a worker and its parent agree through, without messages:
@@ -34,7 +65,7 @@ export type InitMessage = [
   string | undefined,
   TaskRef | undefined,
   unknown[],
-  Int32Array,
+  Int32Array | undefined,
 ];
 export type RunMessage = [
   typeof RUN,
@@ -44,12 +75,17 @@ export type RunMessage = [
   readonly unknown[],
   TaskRef?,
 ];
+export type DefineMessage = [typeof DEFINE, number, TaskRef];
+export type SkipMessage = [typeof SKIP, number];
 export type ReplyMessage =
   | [typeof RESULT, number, unknown[], unknown[]?]
   | [typeof FAILED, number, Wire]
   | [typeof READY]
   | [typeof HELLO]
-  | [typeof INIT_FAILED, Wire, "module" | "initializer"];
+  | [typeof INIT_FAILED, Wire, "module" | "initializer"]
+  | [typeof STARTED, number]
+  | [typeof UNREADABLE, number]
+  | [typeof EXIT, number | undefined, Wire?];
 
 /** An error taken apart into clonable pieces. */
 export interface ErrorRecord {
@@ -76,7 +112,7 @@ const BUILTINS: Record<string, ErrorClass> = {
   EvalError,
   URIError,
 };
-const SKIP = new Set(["name", "message", "stack", "cause"]);
+const OWN = new Set(["name", "message", "stack", "cause"]);
 
 // A thrown value that is not an error, made clonable: as it is, or as text.
 function clonable(value: unknown): unknown {
@@ -88,11 +124,7 @@ function clonable(value: unknown): unknown {
   try {
     return structuredClone(value);
   } catch {
-    try {
-      return String(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
+    return text(value);
   }
 }
 
@@ -120,18 +152,28 @@ function read(object: object, key: PropertyKey): unknown {
   }
 }
 
-// `String(value)` that never throws.
+// `String(value)` that never throws (a revoked Proxy throws even in
+// `Object.prototype.toString`).
 function text(value: unknown): string {
   try {
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return `[${typeof value}]`;
+    }
   }
 }
 
+// `instanceof` runs a Proxy's traps, which may throw.
 function isError(value: unknown): value is Error {
-  return value instanceof Error ||
-    (typeof DOMException === "function" && value instanceof DOMException);
+  try {
+    return value instanceof Error ||
+      (typeof DOMException === "function" && value instanceof DOMException);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -140,6 +182,15 @@ function isError(value: unknown): value is Error {
  * (symbols, functions, throwing getters) is dropped, never the error.
  */
 export function toWire(thrown: unknown, depth = 0): Wire {
+  try {
+    return errorToWire(thrown, depth);
+  } catch {
+    // A Proxy whose traps throw where a plain error cannot.
+    return { value: text(thrown) };
+  }
+}
+
+function errorToWire(thrown: unknown, depth: number): Wire {
   if (!isError(thrown) || depth > 16) return { value: clonable(thrown) };
   const error = thrown as Error;
   const record: ErrorRecord = {
@@ -158,7 +209,7 @@ export function toWire(thrown: unknown, depth = 0): Wire {
   const keys = Object.keys(error);
   if (error instanceof AggregateError) keys.push("errors");
   for (const key of keys) {
-    if (SKIP.has(key)) continue;
+    if (OWN.has(key)) continue;
     const value = read(error, key);
     let wire: Wire;
     if (key === "errors" && Array.isArray(value)) {

@@ -30,13 +30,16 @@ export function runChunk(
   const result: ChunkResult = { values: new Array(items.length) };
   for (let i = 0; i < items.length; i++) {
     let value: unknown;
+    let thenable: boolean;
     try {
       value = call(fn, items[i], star);
+      // Inside the try: a `then` getter or a revoked Proxy throws here.
+      thenable = isThenable(value);
     } catch (error) {
       (result.errors ??= new Map()).set(i, error);
       continue;
     }
-    if (isThenable(value)) return finish(fn, items, star, result, i, value);
+    if (thenable) return finish(fn, items, star, result, i, value);
     result.values[i] = value;
   }
   return result;

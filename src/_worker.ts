@@ -1,241 +1,153 @@
-// The worker side of Pool: imports options.module once, resolves each task
-// once, runs one chunk per message in order, one reply per chunk. No
-// top-level await here (a terminated worker that statically imported a module
-// with top-level await can abort Node 24): everything starts from a promise.
-import { exportedFunction } from "./_module.ts";
-import { type ChunkResult, runChunk } from "./_run_chunk.ts";
-import {
-  cloneError,
-  FAILED,
-  HELLO,
-  INIT,
-  INIT_FAILED,
-  type InitMessage,
-  READY,
-  RESULT,
-  RING,
-  RUN,
-  type RunMessage,
-  toWire,
-  type Wire,
-} from "./_protocol.ts";
-import { globalFunction, type TaskRef } from "./_task_ref.ts";
+/**
+ * The worker entry of `Pool` (`@multipool/multipool/worker`, npm:
+ * `multipool/worker`): the module every worker starts from. It picks its
+ * transport from what the worker is given and serves the pool over it:
+ *
+ * - a `node:worker_threads` worker (Deno, Node, Bun) finds the pool's own
+ *   `MessagePort` in `workerData[PORT_KEY]`;
+ * - a Web Worker (browsers; Deno and Bun with `adapters/web`) says
+ *   `[PORT_KEY]` on its global scope and receives the port in reply;
+ * - anything else (a child process, say) imports this module and calls
+ *   {@linkcode serve} with a transport of its own.
+ *
+ * Either way the pool's protocol runs on a channel of its own, so a task may
+ * use `parentPort` or `self.postMessage` freely. `node:worker_threads` is
+ * imported only where `node:` modules exist: a browser never fetches it.
+ *
+ * An app that bundles or serves the worker entry itself points
+ * `PoolOptions.workerUrl` at it.
+ *
+ * @example Bundling the worker entry next to the app (esbuild)
+ * ```sh ignore
+ * esbuild app.ts _worker=multipool/worker --bundle --format=esm --outdir=dist
+ * ```
+ *
+ * @module
+ */
+import { hasNodeBuiltins } from "./_runtime.ts";
+import { exiting, serve, type WorkerTransport } from "./_worker_serve.ts";
+import { PORT_KEY } from "./_protocol.ts";
+
+export { PORT_KEY, serve, type WorkerTransport };
+
+/**
+ * A `MessagePort` as Node (`on`) or the Web (`addEventListener`) has it.
+ *
+ * @example
+ * ```ts ignore
+ * import type { AnyPort } from "@multipool/multipool/worker";
+ *
+ * const { port1 }: { port1: AnyPort } = new MessageChannel();
+ * ```
+ */
+export interface AnyPort {
+  /** Sends a message to the other end. */
+  postMessage(message: unknown): void;
+  /** Node's way to listen. */
+  on?(event: string, listener: (data: unknown) => void): void;
+  /** The Web's way to listen. */
+  addEventListener?(
+    event: string,
+    listener: (event: { data: unknown }) => void,
+  ): void;
+  /** Starts delivery (Web ports listened to with `addEventListener`). */
+  start?(): void;
+}
+
+/**
+ * A {@linkcode WorkerTransport} over a `MessagePort` (Node's or the Web's).
+ *
+ * @example Serving a pool over a port received some other way
+ * ```ts ignore
+ * import { portTransport, serve } from "@multipool/multipool/worker";
+ *
+ * self.onmessage = (event) => serve(portTransport(event.data.port));
+ * ```
+ */
+export function portTransport(port: AnyPort): WorkerTransport {
+  return {
+    post: (message) => port.postMessage(message),
+    listen(onMessage, onUnreadable) {
+      if (typeof port.on === "function") {
+        port.on("message", onMessage);
+        port.on("messageerror", onUnreadable);
+      } else {
+        port.addEventListener!("message", (event) => onMessage(event.data));
+        port.addEventListener!("messageerror", (event) => onUnreadable(event));
+        port.start?.();
+      }
+    },
+  };
+}
 
 // deno-lint-ignore no-explicit-any
-type Fn = (...args: any[]) => unknown;
-interface Entry {
-  fn: Fn;
-  /** Sent as source text: a ReferenceError gets a hint. */
-  source: boolean;
-  /** Resolving the task threw: every chunk of it fails with this. */
-  failed?: { error: unknown };
+const scope = globalThis as any;
+
+// A Web Worker gives the parent no exit event: report the exits a task can
+// cause, and an unhandled rejection (which a Web Worker survives) as a crash.
+function reportExits(): void {
+  const wrap = (holder: Record<string, unknown> | undefined, key: string) => {
+    const original = holder?.[key];
+    if (typeof original !== "function") return;
+    holder![key] = function (this: unknown, ...args: unknown[]) {
+      const code = typeof args[0] === "number" ? args[0] : undefined;
+      exiting(key === "close" ? 0 : code ?? 0);
+      return original.apply(this, args);
+    };
+  };
+  wrap(scope, "close");
+  wrap(scope.Deno, "exit");
+  wrap(scope.process, "exit");
+  scope.addEventListener?.(
+    "unhandledrejection",
+    (event: { reason: unknown; preventDefault(): void }) => {
+      event.preventDefault();
+      exiting(undefined, event.reason);
+      scope.close();
+    },
+  );
 }
 
-let post: (message: unknown) => void = () => {};
-let cells: Int32Array<ArrayBufferLike> = new Int32Array(RING + 1);
-let specifier: string | undefined;
-let exports: Record<string, unknown> = {};
-const tasks: Entry[] = [];
-// Busy until initialized, and while an async chunk runs: RUNs wait in line.
-let busy = true;
-let queue: (RunMessage | undefined)[] = [];
-let head = 0;
-
-function onMessage(message: RunMessage | InitMessage): void {
-  if (message[0] === RUN) {
-    if (busy) queue.push(message);
-    else run(message);
-  } else if (message[0] === INIT) init(message);
+function isWebWorker(): boolean {
+  return typeof scope.postMessage === "function" &&
+    typeof scope.addEventListener === "function";
 }
 
-async function init(
-  [, module, initializer, initArgs, shared]: InitMessage,
-): Promise<void> {
-  cells = shared;
-  let stage: "module" | "initializer" = "module";
-  try {
-    if (module !== undefined) {
-      specifier = module;
-      exports = await import(module);
+function webWorker(): void {
+  const listener = (event: { data: unknown }): void => {
+    const data = event.data as Record<string, unknown> | null;
+    if (data === null || typeof data !== "object" || !(PORT_KEY in data)) {
+      return;
     }
-    stage = "initializer";
-    if (initializer !== undefined) await resolve(initializer)(...initArgs);
-  } catch (error) {
-    post([INIT_FAILED, toWire(error), stage]);
+    scope.removeEventListener("message", listener);
+    reportExits();
+    serve(portTransport(data[PORT_KEY] as AnyPort));
+  };
+  scope.addEventListener("message", listener);
+  scope.postMessage([PORT_KEY]);
+}
+
+function start(): void {
+  if (!hasNodeBuiltins()) {
+    if (isWebWorker()) webWorker();
     return;
   }
-  post([READY]);
-  busy = false;
-  drain();
-}
-
-function drain(): void {
-  while (!busy && head < queue.length) {
-    const message = queue[head]!;
-    queue[head++] = undefined;
-    run(message);
-  }
-  if (head === queue.length) {
-    queue = [];
-    head = 0;
-  }
-}
-
-function compile(source: string, name: string | undefined): Fn {
-  const indirectEval = eval;
-  if (name !== undefined) {
-    try {
-      // Bound to its own name, so `const fib = (n) => ... fib(n - 1)` works.
-      return indirectEval(
-        `(() => { const ${name} = (${source}\n); return ${name}; })()`,
-      );
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
+  import("node:worker_threads").then((threads) => {
+    const data = threads.workerData as Record<string, unknown> | null;
+    const port = data !== null && typeof data === "object"
+      ? data[PORT_KEY]
+      : undefined;
+    if (port !== undefined && port !== null) {
+      serve(portTransport(port as AnyPort));
+    } else if (isWebWorker()) {
+      webWorker();
+    } else if (threads.parentPort !== null) {
+      // An adapter that hands over no port of its own: the worker's own.
+      serve(portTransport(threads.parentPort as unknown as AnyPort));
     }
-  }
-  try {
-    return indirectEval(`(${source}\n)`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    try {
-      // A method written in shorthand, `name(x) { ... }`.
-      const holder = indirectEval(`({${source}\n})`);
-      return Object.values(holder)[0] as Fn;
-    } catch {
-      throw error;
-    }
-  }
-}
-
-function resolve(ref: TaskRef): Fn {
-  if ("export" in ref) {
-    return exportedFunction(exports, ref.export, specifier ?? "");
-  }
-  if ("global" in ref) return globalFunction(ref.global);
-  const fn = compile(ref.source, ref.name);
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      "Cannot run the task as its source text is not a function",
-    );
-  }
-  return fn;
-}
-
-function define(ref: TaskRef): Entry {
-  try {
-    return { fn: resolve(ref), source: "source" in ref };
-  } catch (error) {
-    return { fn: () => {}, source: false, failed: { error } };
-  }
-}
-
-// A ReferenceError in a function sent by source: say so, name the identifier.
-function explain(error: unknown, entry: Entry): Wire {
-  const wire = toWire(error);
-  if (
-    !entry.source || !(error instanceof ReferenceError) || !("error" in wire)
-  ) return wire;
-  const record = wire.error;
-  const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
-    /Can't find variable: (\S+)/.exec(record.message)?.[1];
-  if (name === undefined) return wire;
-  const message =
-    `${record.message}: the task was sent to the worker as source text, ` +
-    `so it cannot use '${name}' from the scope it was written in. Make the function ` +
-    `self-contained, or export it from the pool's 'module' option (options.module) ` +
-    `and pass it, or its name, as the task`;
-  if (record.stack) {
-    record.stack = record.stack.replace(record.message, message);
-  }
-  record.message = message;
-  return wire;
-}
-
-function run(message: RunMessage): void {
-  const seq = message[1];
-  let entry = tasks[message[2]];
-  if (message[5] !== undefined) entry = tasks[message[2]] = define(message[5]);
-  Atomics.store(cells, RING, seq);
-  // Claim the chunk, unless the parent cancelled it first.
-  if (Atomics.compareExchange(cells, seq % RING, seq, -seq) !== seq) return;
-  if (entry === undefined || entry.failed) {
-    const error = entry?.failed?.error ??
-      new Error(`Task ${message[2]} is unknown`);
-    post([FAILED, seq, toWire(error)]);
-    return;
-  }
-  const result = runChunk(entry.fn, message[4], message[3]);
-  if (!(result instanceof Promise)) return reply(seq, result, entry);
-  busy = true;
-  result.then((done) => {
-    reply(seq, done, entry);
-    busy = false;
-    drain();
+  }, () => {
+    if (isWebWorker()) webWorker();
   });
 }
 
-// The errors of a chunk as the wire carries them: index, error, ... by index.
-function flatten(
-  errors: ReadonlyMap<number, unknown>,
-  entry: Entry,
-): unknown[] {
-  const flat: unknown[] = [];
-  for (const i of [...errors.keys()].sort((a, b) => a - b)) {
-    flat.push(i, explain(errors.get(i), entry));
-  }
-  return flat;
-}
-
-// One message per chunk; a value that cannot be cloned fails its own item.
-function reply(
-  seq: number,
-  { values, errors }: ChunkResult,
-  entry: Entry,
-): void {
-  try {
-    post(
-      errors
-        ? [RESULT, seq, values, flatten(errors, entry)]
-        : [RESULT, seq, values],
-    );
-    return;
-  } catch {
-    // Find the values that cannot be cloned, below.
-  }
-  const failed = new Map(errors);
-  for (let i = 0; i < values.length; i++) {
-    try {
-      structuredClone(values[i]);
-    } catch (error) {
-      values[i] = undefined;
-      failed.set(i, cloneError("the task's result from the worker", error));
-    }
-  }
-  try {
-    post([RESULT, seq, values, flatten(failed, entry)]);
-  } catch (error) {
-    post([FAILED, seq, toWire(error)]);
-  }
-}
-
-interface Port {
-  postMessage(message: unknown): void;
-  on(event: "message", listener: (message: never) => void): void;
-}
-
-import("node:worker_threads").then(
-  (threads) => threads.parentPort as Port | null,
-  () => null,
-).then((port) => {
-  if (port) {
-    post = (message) => port.postMessage(message);
-    port.on("message", onMessage);
-    post([HELLO]);
-  } else {
-    // deno-lint-ignore no-explicit-any
-    const scope = globalThis as any;
-    post = (message) => scope.postMessage(message);
-    scope.onmessage = (event: MessageEvent) => onMessage(event.data);
-    post([HELLO]);
-  }
-});
+start();

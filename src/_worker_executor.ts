@@ -10,7 +10,9 @@ import type {
 } from "./_executor.ts";
 import { WorkerCrashedError } from "./errors.ts";
 import {
+  cloneError,
   errorsFromWire,
+  EXIT,
   FAILED,
   fromWire,
   HELLO,
@@ -18,17 +20,21 @@ import {
   READY,
   type ReplyMessage,
   RESULT,
+  STARTED,
+  UNREADABLE,
 } from "./_protocol.ts";
+import { sharedMemory } from "./_runtime.ts";
+import { moduleSpecifier } from "./_module.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
 import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
 
-// The worker entry next to this module, `.ts` from sources, `.js` when built.
-function workerUrl(): URL {
-  const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ??
-    ".js";
-  return new URL(`./_worker${ext}`, import.meta.url);
+// The worker entry: `options.workerUrl`, else the one next to this module,
+// by a literal URL that bundlers follow (the npm build makes it `.js`).
+function workerUrl(given: string | URL | undefined): URL {
+  if (given !== undefined) return new URL(moduleSpecifier(given));
+  return new URL("./_worker.ts", import.meta.url);
 }
 
 // Adapters already warned that they cannot stop a synchronous loop.
@@ -68,7 +74,9 @@ export class WorkerExecutor implements Executor<Prepared> {
   #stopped = false;
   /** Crashes in a row in which no chunk had started. */
   #fruitless = 0;
-  #url = workerUrl();
+  #url: URL;
+  /** Claim chunks in shared memory (else by messages). */
+  #shared = false;
 
   constructor(
     host: ExecutorHost,
@@ -77,10 +85,15 @@ export class WorkerExecutor implements Executor<Prepared> {
   ) {
     this.#host = host;
     this.#config = config;
+    this.#url = workerUrl(config.workerUrl);
     this.#refs = new TaskRefs(config.module);
     const init = config.initializer;
     this.#ready = Promise.all([
-      Promise.resolve(adapter).then((adapter) => (this.#adapter = adapter)),
+      Promise.resolve(adapter).then((adapter) => {
+        this.#adapter = adapter;
+        this.#shared = (adapter.capabilities?.sharedMemory ?? true) &&
+          sharedMemory();
+      }),
       init === undefined
         ? undefined
         : Promise.resolve().then(() => this.#refs.resolve(init)).then(
@@ -162,11 +175,16 @@ export class WorkerExecutor implements Executor<Prepared> {
   };
 
   #spawn(): Slot {
-    const slot = new Slot(this.#adapter!.spawn(this.#url), this.#unsent);
+    const slot = new Slot(
+      this.#adapter!.spawn(this.#url),
+      this.#unsent,
+      this.#shared,
+    );
     const { handle } = slot;
     handle.onMessage((message) =>
       this.#onMessage(slot, message as ReplyMessage)
     );
+    handle.onMessageError?.((error) => this.#unreadable(slot, error));
     handle.onError((error) => this.#errored(slot, error));
     handle.onExit((code) => this.#crash(slot, slot.error?.error, code));
     this.#slots.push(slot);
@@ -203,13 +221,71 @@ export class WorkerExecutor implements Executor<Prepared> {
       case READY:
         slot.ready = true;
         return;
-      case INIT_FAILED: {
+      case INIT_FAILED:
         this.#break(
           fromWire(message[1]),
           message[2] === "module" ? this.#unimportable() : undefined,
         );
+        return;
+      case STARTED:
+        if (slot.onStarted(message[1]) && !slot.dead) {
+          // An aborted chunk had started after all: stop it with its worker.
+          warnUnstoppable(this.#adapter);
+          this.#stop(slot);
+          this.#evacuate(slot);
+        }
+        return;
+      case UNREADABLE: {
+        const chunk = slot.unreadable(message[1]);
+        if (chunk !== undefined) {
+          this.#where.delete(chunk);
+          chunk.fail(
+            cloneError(
+              "the task's arguments to the worker",
+              new Error("the worker could not read them back"),
+            ),
+          );
+        }
+        this.#replace(slot);
+        return;
       }
+      case EXIT:
+        // A worker without exit events says it ends: that is its exit.
+        if (message[2] !== undefined && !slot.error) {
+          slot.error = { error: fromWire(message[2]), timer: undefined };
+        }
+        this.#crash(slot, slot.error?.error, message[1]);
     }
+  }
+
+  // A reply that could not be read (a messageerror): the worker answers in
+  // order, so it was the reply to the oldest chunk in flight, which fails
+  // alone; before the worker is ready, it was its start-up reply.
+  #unreadable(slot: Slot, error: unknown): void {
+    if (slot.dead) return;
+    if (!slot.ready) {
+      this.#break(
+        cloneError("the worker's start-up reply to the pool", error),
+      );
+      return;
+    }
+    const seq = slot.oldest();
+    const chunk = seq === undefined ? undefined : slot.answered(seq);
+    if (chunk !== undefined) {
+      this.#where.delete(chunk);
+      this.#fruitless = 0;
+      chunk.fail(cloneError("the task's result from the worker", error));
+    }
+    this.#replace(slot);
+  }
+
+  // After a message that could not be read, a channel may stop delivering
+  // (Deno's ports do): replace the worker, and run its other chunks
+  // elsewhere, again from the start if it had started one.
+  #replace(slot: Slot): void {
+    if (slot.dead) return;
+    this.#stop(slot);
+    this.#evacuate(slot);
   }
 
   // A chunk of `slot` is done: retire or unreference an idle worker, and
@@ -334,7 +410,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (slot === undefined) return;
     this.#where.delete(chunk);
     const seq = slot.seqOf(chunk);
-    const waiting = slot.takeBack(seq);
+    const waiting = slot.takeBack(seq, true);
     slot.inflight.delete(seq);
     if (waiting || slot.passed(seq)) {
       // Not started (the worker will skip it), or done (its reply is dropped).

@@ -1,8 +1,9 @@
-// One Pool worker as the executor sees it: the chunks posted to it, the
-// shared cells through which it says which chunk it has started, how deep
-// its pipeline may be, and the messages held back until it listens.
+// One Pool worker as the executor sees it: the chunks posted to it, how it
+// says which chunk it has started (shared cells, or STARTED messages where
+// there is no shared memory), how deep its pipeline may be, and the messages
+// held back until it listens.
 import type { Chunk } from "./_executor.ts";
-import { cloneError, INIT, RING, RUN } from "./_protocol.ts";
+import { cloneError, DEFINE, INIT, RING, RUN, SKIP } from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
 import type { WorkerHandle } from "./worker_adapter.ts";
 
@@ -75,10 +76,12 @@ function splitUnclonable(
 /** A worker, its posted chunks and its pipeline. */
 export class WorkerSlot {
   readonly handle: WorkerHandle;
-  /** Cell `seq % RING`: `seq` once posted, `-seq` once started, `0` if taken back; cell `RING`: the last seq reached. */
-  readonly cells: Int32Array = new Int32Array(
-    new SharedArrayBuffer(4 * (RING + 1)),
-  );
+  /**
+   * With shared memory: cell `seq % RING` holds `seq` once posted, `-seq`
+   * once started, `0` if taken back; cell `RING` the last seq reached.
+   * Without: undefined, and the worker reports STARTED.
+   */
+  readonly cells: Int32Array | undefined;
   /** Posted chunks by seq, in posting order (the worker runs them in it). */
   readonly inflight: Map<number, Chunk<Prepared>> = new Map();
   /** Chunks posted over its life, for maxTasksPerChild. */
@@ -90,7 +93,10 @@ export class WorkerSlot {
   /** Ended, or being stopped: its events mean nothing any more. */
   dead = false;
   /** The error the worker reported as it crashed; its exit comes next. */
-  error?: { error: unknown; timer: ReturnType<typeof setTimeout> };
+  error?: {
+    error: unknown;
+    timer: ReturnType<typeof setTimeout> | undefined;
+  };
   #unsent: Unsent;
   #sent = new Set<number>();
   #seq = 0;
@@ -102,22 +108,33 @@ export class WorkerSlot {
   #outbox: number[] = [];
   #referenced = true;
   #partial = new Map<number, Split>();
+  /** Without shared memory: the last seq the worker said it started. */
+  #reached = 0;
+  /** Without shared memory: chunks asked to be skipped; true if aborted (stop the worker if it started). */
+  #skipped = new Map<number, boolean>();
+  /** Seqs of RUN messages sent and not yet known to be received, in order. */
+  #unconfirmed: number[] = [];
 
-  constructor(handle: WorkerHandle, unsent: Unsent) {
+  constructor(handle: WorkerHandle, unsent: Unsent, sharedMemory: boolean) {
     this.handle = handle;
     this.#unsent = unsent;
+    this.cells = sharedMemory
+      ? new Int32Array(new SharedArrayBuffer(4 * (RING + 1)))
+      : undefined;
   }
 
   /** Whether another chunk may be posted now. */
   canTake(): boolean {
+    const cells = this.cells;
     return this.inflight.size < this.#depth &&
-      this.#seq - Atomics.load(this.cells, RING) < RING - 1;
+      (cells === undefined || this.#seq - Atomics.load(cells, RING) < RING - 1);
   }
 
   /** Posts a chunk (held back until the worker listens); keeps the process alive meanwhile. */
   post(chunk: Chunk<Prepared>): void {
     const seq = ++this.#seq;
-    Atomics.store(this.cells, seq % RING, seq);
+    const cells = this.cells;
+    if (cells) Atomics.store(cells, seq % RING, seq);
     this.inflight.set(seq, chunk);
     this.chunks++;
     if (this.#listening) this.#send(seq, chunk);
@@ -128,8 +145,9 @@ export class WorkerSlot {
     }
   }
 
-  // Sends a posted chunk; the task's reference goes with its first chunk.
-  // Items that cannot be cloned (or whose transfer list throws) fail alone:
+  // Sends a posted chunk; the task's reference goes once per worker, in a
+  // message of its own before its first chunk (so a RUN the worker cannot
+  // read never takes the task's definition with it). Items that cannot be cloned (or whose transfer list throws) fail alone:
   // the others go without them.
   #send(seq: number, chunk: Chunk<Prepared>): void {
     let items = chunk.items;
@@ -162,12 +180,44 @@ export class WorkerSlot {
 
   #post(seq: number, chunk: Chunk<Prepared>, items: readonly unknown[]): void {
     const task = chunk.task;
-    const first = !this.#sent.has(task.id);
-    const message = first
-      ? [RUN, seq, task.id, chunk.star, items, task.ref]
-      : [RUN, seq, task.id, chunk.star, items];
-    this.handle.postMessage(message, transferOf(chunk, items));
-    if (first) this.#sent.add(task.id);
+    if (!this.#sent.has(task.id)) {
+      this.handle.postMessage([DEFINE, task.id, task.ref]);
+      this.#sent.add(task.id);
+    }
+    this.handle.postMessage(
+      [RUN, seq, task.id, chunk.star, items],
+      transferOf(chunk, items),
+    );
+    this.#unconfirmed.push(seq);
+  }
+
+  // The worker has received every RUN up to `seq`.
+  #confirm(seq: number): void {
+    let n = 0;
+    while (n < this.#unconfirmed.length && this.#unconfirmed[n] <= seq) n++;
+    if (n > 0) this.#unconfirmed.splice(0, n);
+  }
+
+  /**
+   * The worker could not read a message: the first RUN sent after `last`,
+   * the last seq it did read. Returns that chunk (taken off), if still posted.
+   */
+  unreadable(last: number): Chunk<Prepared> | undefined {
+    this.#confirm(last);
+    const seq = this.#unconfirmed.shift();
+    if (seq === undefined) return undefined;
+    const chunk = this.inflight.get(seq);
+    this.inflight.delete(seq);
+    this.#partial.delete(seq);
+    const cells = this.cells;
+    if (cells) Atomics.compareExchange(cells, seq % RING, seq, 0);
+    return chunk;
+  }
+
+  /** The oldest chunk posted and not answered: the one the worker answers next. */
+  oldest(): number | undefined {
+    for (const seq of this.inflight.keys()) return seq;
+    return undefined;
   }
 
   // A chunk none of whose items could be sent is no longer posted.
@@ -176,7 +226,8 @@ export class WorkerSlot {
     chunk: Chunk<Prepared>,
     errors: ReadonlyMap<number, unknown>,
   ): void {
-    Atomics.store(this.cells, seq % RING, 0);
+    const cells = this.cells;
+    if (cells) Atomics.store(cells, seq % RING, 0);
     this.inflight.delete(seq);
     this.#unsent(chunk, errors);
   }
@@ -223,6 +274,8 @@ export class WorkerSlot {
 
   /** Takes the chunk a reply is for, and learns from the reply's timing. */
   answered(seq: number): Chunk<Prepared> | undefined {
+    this.#confirm(seq);
+    this.#skipped.delete(seq);
     const chunk = this.inflight.get(seq);
     if (chunk === undefined) return undefined;
     this.inflight.delete(seq);
@@ -247,24 +300,57 @@ export class WorkerSlot {
     return 0;
   }
 
-  /** Takes a posted chunk back if the worker has not started it (it will skip it). */
-  takeBack(seq: number): boolean {
-    if (Atomics.compareExchange(this.cells, seq % RING, seq, 0) !== seq) {
-      return false;
+  /**
+   * Takes a posted chunk back if the worker has not started it (it will skip
+   * it). With shared memory this is certain. Without, it is as far as the
+   * worker has told: the worker is asked to skip it, and should it have
+   * started it already, its STARTED arrives later (see `onStarted`); `abort`
+   * says to stop the worker then.
+   */
+  takeBack(seq: number, abort = false): boolean {
+    const cells = this.cells;
+    if (cells) {
+      if (Atomics.compareExchange(cells, seq % RING, seq, 0) !== seq) {
+        return false;
+      }
+    } else {
+      if (seq <= this.#reached) return false;
+      if (this.#listening) {
+        this.#skipped.set(seq, abort);
+        this.handle.postMessage([SKIP, seq]);
+      } else this.#outbox = this.#outbox.filter((held) => held !== seq);
     }
     this.inflight.delete(seq);
     this.#partial.delete(seq);
     return true;
   }
 
+  /**
+   * Without shared memory: the worker started `seq`. Returns true if it was
+   * taken back by an abort meanwhile, so the worker must be stopped.
+   */
+  onStarted(seq: number): boolean {
+    this.#reached = seq;
+    this.#confirm(seq);
+    const aborted = this.#skipped.get(seq);
+    for (const skipped of this.#skipped.keys()) {
+      if (skipped <= seq) this.#skipped.delete(skipped);
+    }
+    return aborted === true;
+  }
+
   /** Whether the worker has started the chunk posted under `seq`. */
   started(seq: number): boolean {
-    return Atomics.load(this.cells, seq % RING) === -seq;
+    const cells = this.cells;
+    if (!cells) return seq <= this.#reached;
+    return Atomics.load(cells, seq % RING) === -seq;
   }
 
   /** Whether the worker has gone past the chunk posted under `seq`. */
   passed(seq: number): boolean {
-    return Atomics.load(this.cells, RING) > seq;
+    const cells = this.cells;
+    if (!cells) return this.#reached > seq;
+    return Atomics.load(cells, RING) > seq;
   }
 
   /** Lets the process exit while this worker has nothing to do. */

@@ -40,6 +40,14 @@ export interface PoolOptions {
   module?: string | URL;
   /** `Pool` only: the runtime adapter to use instead of the auto-detected one. */
   adapter?: WorkerAdapter;
+  /**
+   * `Pool` only: where the worker entry module (`multipool/worker`) is, for an
+   * app that bundles or serves it itself. Default: `_worker.js` next to the
+   * pool's own module, found by a literal `new URL("./_worker.js",
+   * import.meta.url)` that bundlers such as webpack, Vite and Parcel follow.
+   * A string resolves like `module`.
+   */
+  workerUrl?: string | URL;
 }
 
 /** Options every call accepts. */

@@ -1,0 +1,371 @@
+// The worker side of Pool, over whatever transport the entry (src/_worker.ts)
+// or an adapter's boot module hands to `serve()`: imports options.module
+// once, resolves each task once, runs one chunk per message in order, one
+// reply per chunk. With shared memory a chunk is claimed in its cell before it
+// runs; without, the worker reports STARTED and honours SKIP. No top-level
+// await here (a terminated worker that statically imported a module with
+// top-level await can abort Node 24): everything starts from a promise.
+import { exportedFunction } from "./_module.ts";
+import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import {
+  cloneError,
+  DEFINE,
+  type DefineMessage,
+  EXIT,
+  FAILED,
+  HELLO,
+  INIT,
+  INIT_FAILED,
+  type InitMessage,
+  READY,
+  RESULT,
+  RING,
+  RUN,
+  type RunMessage,
+  SKIP,
+  type SkipMessage,
+  STARTED,
+  toWire,
+  UNREADABLE,
+  type Wire,
+} from "./_protocol.ts";
+import { globalFunction, type TaskRef } from "./_task_ref.ts";
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => unknown;
+interface Entry {
+  fn: Fn;
+  /** Sent as source text: a ReferenceError gets a hint. */
+  source: boolean;
+  /** Resolving the task threw: every chunk of it fails with this. */
+  failed?: { error: unknown };
+}
+
+/**
+ * How the worker side talks to its pool: given to {@linkcode serve} by the
+ * worker entry (a `MessagePort` of the pool's own) or by an adapter's boot
+ * module (e.g. a child process's IPC channel).
+ *
+ * @example A transport over a child process's IPC channel
+ * ```ts ignore
+ * import process from "node:process";
+ * import { serve, type WorkerTransport } from "@multipool/multipool/worker";
+ *
+ * const ipc: WorkerTransport = {
+ *   post: (message) => process.send!(message),
+ *   listen: (onMessage) => void process.on("message", onMessage),
+ * };
+ * serve(ipc);
+ * ```
+ */
+export interface WorkerTransport {
+  /** Send a message to the pool (structured clone, or whatever the channel does). */
+  post(message: unknown): void;
+  /**
+   * Start delivering the pool's messages to `onMessage`, and to
+   * `onUnreadable` each message that arrived but could not be read.
+   */
+  listen(
+    onMessage: (message: unknown) => void,
+    onUnreadable: (error: unknown) => void,
+  ): void;
+}
+
+let post: (message: unknown) => void = () => {};
+/** The shared claim cells, or undefined: no shared memory, messages instead. */
+let cells: Int32Array<ArrayBufferLike> | undefined;
+/** The last seq reached (run or skipped), and without shared memory the seqs to skip. */
+let reached = 0;
+const skips = new Set<number>();
+/** The last seq of a RUN received, and whether INIT was. */
+let received = 0;
+let initialized = false;
+let specifier: string | undefined;
+let exports: Record<string, unknown> = {};
+const tasks: Entry[] = [];
+const refs: TaskRef[] = [];
+// Busy until initialized, and while an async chunk runs: RUNs wait in line.
+let busy = true;
+let queue: (RunMessage | undefined)[] = [];
+let head = 0;
+
+function onMessage(
+  message: RunMessage | InitMessage | DefineMessage | SkipMessage,
+): void {
+  switch (message[0]) {
+    case RUN:
+      received = message[1];
+      if (busy) queue.push(message);
+      else run(message);
+      return;
+    case DEFINE:
+      // Resolved when first run: the module may still be loading.
+      refs[message[1]] = message[2];
+      return;
+    case SKIP:
+      if (message[1] > reached) skips.add(message[1]);
+      return;
+    case INIT:
+      initialized = true;
+      init(message);
+  }
+}
+
+// A message from the pool could not be read: say which, so exactly its
+// chunk fails (the pool knows which RUN came after `received`).
+function onUnreadable(error: unknown): void {
+  if (!initialized) {
+    initialized = true;
+    post([
+      INIT_FAILED,
+      toWire(cloneError("the pool's start-up message to the worker", error)),
+    ]);
+  } else post([UNREADABLE, received]);
+}
+
+/**
+ * Tell the pool that this worker is ending by itself (where the adapter
+ * reports no exit): with the exit code, or the error nobody caught.
+ */
+export function exiting(code: number | undefined, error?: unknown): void {
+  try {
+    post(
+      error === undefined ? [EXIT, code] : [EXIT, code, toWire(error)],
+    );
+  } catch {
+    // The pool learns of the exit some other way, or never: nothing to do.
+  }
+}
+
+async function init(
+  [, module, initializer, initArgs, shared]: InitMessage,
+): Promise<void> {
+  cells = shared;
+  let stage: "module" | "initializer" = "module";
+  try {
+    if (module !== undefined) {
+      specifier = module;
+      exports = await import(module);
+    }
+    stage = "initializer";
+    if (initializer !== undefined) await resolve(initializer)(...initArgs);
+  } catch (error) {
+    post([INIT_FAILED, toWire(error), stage]);
+    return;
+  }
+  post([READY]);
+  busy = false;
+  drain();
+}
+
+function drain(): void {
+  while (!busy && head < queue.length) {
+    const message = queue[head]!;
+    queue[head++] = undefined;
+    run(message);
+  }
+  if (head === queue.length) {
+    queue = [];
+    head = 0;
+  }
+}
+
+// A task sent as source text, compiled; a Content-Security-Policy without
+// 'unsafe-eval' forbids that: say what to do instead.
+function compile(source: string, name: string | undefined): Fn {
+  try {
+    return compileSource(source, name);
+  } catch (error) {
+    if (!(error instanceof EvalError)) throw error;
+    throw new EvalError(
+      `${error.message}: the task was sent to the worker as source text, which ` +
+        `needs eval (a Content-Security-Policy without 'unsafe-eval' forbids it). ` +
+        `Export the function from the pool's 'module' option (options.module) ` +
+        `and pass it, or its name, as the task`,
+      { cause: error },
+    );
+  }
+}
+
+function compileSource(source: string, name: string | undefined): Fn {
+  const indirectEval = eval;
+  if (name !== undefined) {
+    try {
+      // Bound to its own name, so `const fib = (n) => ... fib(n - 1)` works.
+      return indirectEval(
+        `(() => { const ${name} = (${source}\n); return ${name}; })()`,
+      );
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
+  try {
+    return indirectEval(`(${source}\n)`);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    try {
+      // A method written in shorthand, `name(x) { ... }`.
+      const holder = indirectEval(`({${source}\n})`);
+      return Object.values(holder)[0] as Fn;
+    } catch {
+      throw error;
+    }
+  }
+}
+
+function resolve(ref: TaskRef): Fn {
+  if ("export" in ref) {
+    return exportedFunction(exports, ref.export, specifier ?? "");
+  }
+  if ("global" in ref) return globalFunction(ref.global);
+  const fn = compile(ref.source, ref.name);
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      "Cannot run the task as its source text is not a function",
+    );
+  }
+  return fn;
+}
+
+function define(ref: TaskRef): Entry {
+  try {
+    return { fn: resolve(ref), source: "source" in ref };
+  } catch (error) {
+    return { fn: () => {}, source: false, failed: { error } };
+  }
+}
+
+// A ReferenceError in a function sent by source: say so, name the identifier.
+function explain(error: unknown, entry: Entry): Wire {
+  const wire = toWire(error);
+  // By the record's name: `instanceof` runs a hostile Proxy's traps.
+  if (!entry.source || !("error" in wire)) return wire;
+  const record = wire.error;
+  if (record.name !== "ReferenceError") return wire;
+  const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
+    /Can't find variable: (\S+)/.exec(record.message)?.[1];
+  if (name === undefined) return wire;
+  const message =
+    `${record.message}: the task was sent to the worker as source text, ` +
+    `so it cannot use '${name}' from the scope it was written in. Make the function ` +
+    `self-contained, or export it from the pool's 'module' option (options.module) ` +
+    `and pass it, or its name, as the task`;
+  if (record.stack) {
+    record.stack = record.stack.replace(record.message, message);
+  }
+  record.message = message;
+  return wire;
+}
+
+function run(message: RunMessage): void {
+  const seq = message[1];
+  const id = message[2];
+  if (message[5] !== undefined) refs[id] = message[5];
+  if (refs[id] !== undefined) {
+    tasks[id] = define(refs[id]);
+    delete refs[id];
+  }
+  const entry = tasks[id];
+  if (cells !== undefined) {
+    Atomics.store(cells, RING, seq);
+    // Claim the chunk, unless the parent cancelled it first.
+    if (Atomics.compareExchange(cells, seq % RING, seq, -seq) !== seq) return;
+  } else {
+    reached = seq;
+    if (skips.delete(seq)) return;
+    post([STARTED, seq]);
+  }
+  if (entry === undefined || entry.failed) {
+    const error = entry?.failed?.error ??
+      new Error(`Task ${message[2]} is unknown`);
+    post([FAILED, seq, toWire(error)]);
+    return;
+  }
+  const began = cells === undefined ? performance.now() : 0;
+  const result = runChunk(entry.fn, message[4], message[3]);
+  if (!(result instanceof Promise)) {
+    reply(seq, result, entry);
+    if (cells === undefined) pause(began);
+    return;
+  }
+  busy = true;
+  result.then((done) => {
+    reply(seq, done, entry);
+    busy = false;
+    if (cells === undefined) pause(began);
+    drain();
+  });
+}
+
+// Without shared memory, a SKIP for a chunk that arrived while a long one
+// ran waits in line behind that chunk's RUN: after a chunk of a millisecond
+// or more, let the messages that came meanwhile in before starting another.
+function pause(began: number): void {
+  if (performance.now() - began < 1) return;
+  busy = true;
+  setTimeout(() => {
+    busy = false;
+    drain();
+  }, 0);
+}
+
+// The errors of a chunk as the wire carries them: index, error, ... by index.
+function flatten(
+  errors: ReadonlyMap<number, unknown>,
+  entry: Entry,
+): unknown[] {
+  const flat: unknown[] = [];
+  for (const i of [...errors.keys()].sort((a, b) => a - b)) {
+    flat.push(i, explain(errors.get(i), entry));
+  }
+  return flat;
+}
+
+// One message per chunk; a value that cannot be cloned fails its own item.
+function reply(
+  seq: number,
+  { values, errors }: ChunkResult,
+  entry: Entry,
+): void {
+  try {
+    post(
+      errors
+        ? [RESULT, seq, values, flatten(errors, entry)]
+        : [RESULT, seq, values],
+    );
+    return;
+  } catch {
+    // Find the values that cannot be cloned, below.
+  }
+  const failed = new Map(errors);
+  for (let i = 0; i < values.length; i++) {
+    try {
+      structuredClone(values[i]);
+    } catch (error) {
+      values[i] = undefined;
+      failed.set(i, cloneError("the task's result from the worker", error));
+    }
+  }
+  try {
+    post([RESULT, seq, values, flatten(failed, entry)]);
+  } catch (error) {
+    post([FAILED, seq, toWire(error)]);
+  }
+}
+
+/**
+ * Serves a pool over `transport`: the worker side's one entry point. Says
+ * HELLO once it listens; the pool sends nothing before.
+ *
+ * @example
+ * ```ts ignore
+ * import { portTransport, serve } from "@multipool/multipool/worker";
+ *
+ * self.onmessage = (event) => serve(portTransport(event.data.port));
+ * ```
+ */
+export function serve(transport: WorkerTransport): void {
+  post = (message) => transport.post(message);
+  transport.listen(onMessage as (message: unknown) => void, onUnreadable);
+  post([HELLO]);
+}
