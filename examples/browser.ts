@@ -61,6 +61,10 @@ function serve(port: number): Promise<Server> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
     const file = fileFor(path);
+    if (path === "/favicon.ico") {
+      response.writeHead(204).end();
+      return;
+    }
     if (!file) {
       response.writeHead(404, { "content-type": "text/plain" }).end(
         "Not found\n",

@@ -97,8 +97,14 @@ const SMOKE_TS = `import {
 import { nodeAdapter } from "multipool/adapters/node";
 import { denoAdapter } from "multipool/adapters/deno";
 import { bunAdapter } from "multipool/adapters/bun";
+import { webAdapter } from "multipool/adapters/web";
 
-const adapters: WorkerAdapter[] = [nodeAdapter, denoAdapter, bunAdapter];
+const adapters: WorkerAdapter[] = [
+  nodeAdapter,
+  denoAdapter,
+  bunAdapter,
+  webAdapter,
+];
 const options: PoolOptions = { processes: 2, adapter: adapters[0] };
 const pool: Pool = new Pool(options);
 const result: AsyncResult<number> = pool.applyAsync(Math.abs, [-1]);
