@@ -30,8 +30,10 @@ const deno = bin("deno");
 const entries = [...new Set(Object.values(denoExports(readDenoConfig())))];
 const typeChecked = [
   "mod.ts",
+  "task.ts",
   "src",
   "adapters",
+  "cluster",
   "tests",
   "scripts",
   "bench",

@@ -110,8 +110,10 @@ for (const Pool of pools) {
       const pool = new Pool({ processes: 2 });
       const result = pool.map((x: number) => x, source.iterable);
       await sleep(20);
+      // Handled before terminate(), which waits for the workers to stop.
+      const rejected = assert.rejects(result, { name: "PoolTerminatedError" });
       await pool.terminate();
-      await assert.rejects(result, { name: "PoolTerminatedError" });
+      await rejected;
       await stopsReading(source);
     });
 

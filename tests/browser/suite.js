@@ -1,12 +1,11 @@
 // The in-page suite of scripts/test_browser.ts: runs against the built npm
 // package, served from 127.0.0.1, on both pools; results go to
 // window.__results for the driver to read.
-import {
-  Pool,
-  PoolTerminatedError,
-  ThreadPool,
-  WorkerCrashedError,
-} from "/npm/esm/mod.js";
+// The built package as the server serves it (by a computed specifier: it
+// exists only once `npm run build` has run).
+const PACKAGE = "/npm/esm/mod.js";
+const { Pool, PoolTerminatedError, ThreadPool, WorkerCrashedError } =
+  await import(PACKAGE);
 
 const mode = new URL(location.href).searchParams.get("mode");
 const results = {
