@@ -182,7 +182,9 @@ export function checkVersions(): string {
 /**
  * Declarations of the few globals that the public types name, for consumers
  * whose project has neither the DOM lib nor @types/node: empty interfaces
- * (`URL`, `AbortSignal`) merge with the real ones where those exist, and the
+ * (`URL`) or the members a task reads (`AbortSignal`'s `aborted`, `reason`,
+ * `throwIfAborted()`, declared as the DOM lib and @types/node declare them)
+ * merge with the real ones where those exist, and the
  * `unique symbol`s of `Symbol.dispose`/`Symbol.asyncDispose` are declared as
  * TypeScript's own esnext.disposable lib (5.2+) declares them.
  */
@@ -192,7 +194,11 @@ const GLOBALS_DTS =
 // they let the declarations compile (TypeScript 5.2 and later).
 declare global {
   interface URL {}
-  interface AbortSignal {}
+  interface AbortSignal {
+    readonly aborted: boolean;
+    readonly reason: any;
+    throwIfAborted(): void;
+  }
   interface SymbolConstructor {
     readonly dispose: unique symbol;
     readonly asyncDispose: unique symbol;

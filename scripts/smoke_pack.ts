@@ -98,6 +98,7 @@ import { nodeAdapter } from "multipool/adapters/node";
 import { denoAdapter } from "multipool/adapters/deno";
 import { bunAdapter } from "multipool/adapters/bun";
 import { webAdapter } from "multipool/adapters/web";
+import { progress, taskSignal } from "multipool/task";
 
 const adapters: WorkerAdapter[] = [
   nodeAdapter,
@@ -120,6 +121,11 @@ export async function consume(signal?: AbortSignal): Promise<number[]> {
   const out: number[] = [];
   for await (const text of lazy) out.push(Number(text));
   return out;
+}
+export function task(n: number): number {
+  const signal: AbortSignal = taskSignal();
+  progress(n);
+  return signal.aborted ? 0 : n;
 }
 export { error, errors, result };
 `;
