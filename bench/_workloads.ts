@@ -2,7 +2,8 @@
 // the contenders of one workload and closed by `close()` after it.
 import pMap from "p-map";
 import { Pool, ThreadPool } from "../mod.ts";
-import type { Contender } from "./_harness.ts";
+import { type Contender, progress, withTimeout } from "./_harness.ts";
+import { FIRST_MAP } from "./_headline.ts";
 import { RawFloor } from "./_floors.ts";
 import { type PeerPool, PEERS } from "./_peers.ts";
 import { pooledMapAll } from "./_pooled_map.ts";
@@ -74,10 +75,20 @@ export class Shared {
     }
     return peer;
   }
+  /**
+   * Terminates every pool; a peer whose terminate() hangs or throws is
+   * reported and left behind (the run exits at its end anyway), ours fails.
+   */
   async close(): Promise<void> {
     await this.#pool?.terminate();
     await this.#floor?.terminate();
-    for (const peer of this.#peers.values()) await peer.terminate();
+    for (const peer of this.#peers.values()) {
+      try {
+        await withTimeout(peer.terminate(), 10_000, `${peer.name} terminate`);
+      } catch (error) {
+        progress(`  teardown of ${peer.name} failed: ${error}`);
+      }
+    }
     this.#pool = this.#floor = undefined;
     this.#peers.clear();
   }
@@ -289,6 +300,25 @@ export function startupContenders(s: Sizes): Contender[] {
             (pool = new Pool({ processes: s.processes, module: TASKS })).apply(
               square,
               [3],
+            ),
+          () => pool.terminate(),
+        );
+      },
+    },
+    {
+      // The headline's "first call": a fresh pool's first map of the tiny
+      // workload, start-up and cold code included.
+      name: FIRST_MAP,
+      kind: "ours",
+      n: 1,
+      run: () => {
+        let pool: Pool;
+        return timed(
+          async () =>
+            check(
+              await (pool = new Pool({ processes: s.processes, module: TASKS }))
+                .map(square, range(s.tiny)),
+              s.tiny,
             ),
           () => pool.terminate(),
         );

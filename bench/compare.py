@@ -103,6 +103,19 @@ def main():
     progress("Pool start-up")
     startups = [startup() for _ in range(cfg["startupReps"])]
     res["Pool start-up"] = {"n": 1, "ms": statistics.median(startups), "min": min(startups), "samples": len(startups)}
+
+    def first_map():
+        start = time.perf_counter()
+        p = Pool(procs)
+        p.map(square, tiny)
+        first = (time.perf_counter() - start) * 1000
+        p.terminate()
+        p.join()
+        return first
+
+    progress("Pool first map")
+    firsts = [first_map() for _ in range(cfg["startupReps"])]
+    res["Pool.map first call"] = {"n": len(tiny), "ms": statistics.median(firsts), "min": min(firsts), "samples": len(firsts)}
     out["seconds"] = time.perf_counter() - t
     print(json.dumps(out))
     sys.stdout.flush()

@@ -26,7 +26,11 @@ export function rel(path: string): string {
   return relative(ROOT, path).split(sep).join("/") || ".";
 }
 
-/** The path of a tool installed in the root's `node_modules/.bin`. */
+/**
+ * The path of a tool installed in the root's `node_modules/.bin` (use
+ * {@linkcode findNode} and {@linkcode tscOf} for node and tsc, whose names
+ * several devDependencies share).
+ */
 export function bin(name: string): string {
   const path = join(ROOT, "node_modules", ".bin", name);
   if (!existsSync(path)) {
@@ -125,36 +129,66 @@ export function nodeMajor(path: string): number | undefined {
 }
 
 /**
- * The Node.js 20 binary: `$NODE20`, the Node that runs npm
- * (`$npm_node_execpath`), `/usr/bin/node` or `/usr/local/bin/node`, whichever is
- * Node 20 first.
+ * The Node.js lines the package supports and tests: each is a devDependency
+ * (`node`, or an alias such as `"node22": "npm:node@^22"`) whose binary is
+ * `node_modules/<package>/bin/node`. `npm ci` installs them all; the first is
+ * the one `npx node` runs (see scripts/link_bins.mjs). The npm package's
+ * `engines` is built from these ranges (scripts/build_npm.ts).
  */
-export function findNode20(): string {
-  const candidates = [
-    process.env.NODE20,
-    process.env.npm_node_execpath,
-    "/usr/bin/node",
-    "/usr/local/bin/node",
-  ];
-  for (const candidate of candidates) {
-    if (candidate && nodeMajor(candidate) === 20) return candidate;
-  }
-  throw new Error(
-    "Cannot find Node.js 20: set NODE20 to its path (tried $NODE20, " +
-      "$npm_node_execpath, /usr/bin/node, /usr/local/bin/node)",
-  );
-}
+export const NODE_LINES: readonly { major: number; pkg: string }[] = [
+  { major: 22, pkg: "node22" },
+  { major: 24, pkg: "node" },
+  { major: 26, pkg: "node26" },
+];
 
-/** The Node.js 24 binary of the `node` devDependency. */
-export function findNode24(): string {
-  const path = bin("node");
-  const major = nodeMajor(path);
-  if (major !== 24) {
+/** The path of a file inside an installed devDependency, checked to exist. */
+export function packageFile(pkg: string, file: string): string {
+  const path = join(ROOT, "node_modules", pkg, file);
+  if (!existsSync(path)) {
     throw new Error(
-      `Expected Node.js 24 at '${rel(path)}': found ${major ?? "nothing"}`,
+      `Cannot find '${rel(path)}': run 'npm ci' (or 'npm install') first`,
     );
   }
   return path;
+}
+
+/**
+ * The Node.js binary of one supported line, from its devDependency; throws
+ * when it is missing or is another major version.
+ */
+export function findNode(major: number): string {
+  const line = NODE_LINES.find((l) => l.major === major);
+  if (!line) {
+    throw new Error(
+      `Cannot find Node.js ${major} as it is not a supported line: ` +
+        `supported are ${NODE_LINES.map((l) => l.major).join(", ")}`,
+    );
+  }
+  const path = packageFile(line.pkg, "bin/node");
+  const found = nodeMajor(path);
+  if (found !== major) {
+    throw new Error(
+      `Expected Node.js ${major} at '${rel(path)}': found ${
+        found ?? "nothing that runs"
+      }`,
+    );
+  }
+  return path;
+}
+
+/** The Node.js 24 binary (the `node` devDependency): `findNode(24)`. */
+export function findNode24(): string {
+  return findNode(24);
+}
+
+/**
+ * The TypeScript compiler of a devDependency: `typescript` (the newest, which
+ * builds the package) or an alias such as `typescript52` (the oldest
+ * supported, for the consumer check of scripts/smoke_pack.ts). Found by
+ * package, not through `node_modules/.bin`, where aliases share one `tsc`.
+ */
+export function tscOf(pkg = "typescript"): string {
+  return packageFile(pkg, "bin/tsc");
 }
 
 /** The deno.json of the repository. */

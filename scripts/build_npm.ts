@@ -5,7 +5,7 @@
 // LICENSE. Nothing else: no tests, no source maps. Fails on any type error.
 //
 //   deno run -A scripts/build_npm.ts            build npm/
-//   deno run -A scripts/build_npm.ts --no-emit  type check only (for Node 20)
+//   deno run -A scripts/build_npm.ts --no-emit  type check only
 import {
   copyFileSync,
   existsSync,
@@ -18,10 +18,11 @@ import {
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import {
-  bin,
+  builtPath,
   denoExports,
   header,
   mustRun,
+  NODE_LINES,
   NPM_DIR,
   NPM_NAME,
   NPM_TEST_DIR,
@@ -32,6 +33,7 @@ import {
   rewriteSpecifiers,
   ROOT,
   specifiers,
+  tscOf,
   walk,
 } from "./_tools.ts";
 
@@ -45,13 +47,11 @@ const PEERS = ["bullmq", "ioredis", "msgpackr"];
 /** The package's commands. */
 const BIN = { multipool: "./esm/cluster/cli.js" };
 /** Files copied into the package as they are. */
-const COPIED = ["README.md", "LICENSE"];
-/** The oldest Node.js the package supports (its ES level is checked below). */
-const NODE_ENGINE = ">=20";
+const COPIED = ["README.md", "LICENSE", "CHANGELOG.md"];
 /**
  * The lib the sources are checked against. ESNext, as the core feature-detects
- * newer APIs (`Array.fromAsync`); Node 20 support is proven by running the test
- * suite on Node 20 against the built package (scripts/test_npm.ts).
+ * newer APIs (`Array.fromAsync`); each supported Node line is proven by running
+ * the test suite on it against the built package (scripts/test_npm.ts).
  */
 const LIB = ["ESNext", "DOM", "DOM.Iterable"];
 
@@ -120,10 +120,107 @@ export function tsc(
     JSON.stringify({ compilerOptions: options, files }, null, 2) + "\n",
   );
   try {
-    mustRun(bin("tsc"), ["-p", path, "--pretty", "false"]);
+    mustRun(tscOf(), ["-p", path, "--pretty", "false"]);
   } catch {
     throw new Error(
       `TypeScript failed (${rel(path)}): fix the type errors above`,
+    );
+  }
+}
+
+/**
+ * The package's `engines.node`: exactly the Node lines that are tested, the
+ * ranges of their devDependencies (`"node22": "npm:node@^22.23.3"` gives
+ * `^22.23.3`), joined with `||`.
+ */
+export function nodeEngine(): string {
+  const dev = (readJson(join(ROOT, "package.json")).devDependencies ??
+    {}) as Record<string, string>;
+  return NODE_LINES.map(({ major, pkg }) => {
+    const range = dev[pkg]?.replace(/^npm:node@/, "");
+    if (!range || !new RegExp(`^[\\^~]?${major}(\\.|$)`).test(range)) {
+      throw new Error(
+        `Cannot build engines as package.json's devDependency '${pkg}' is ` +
+          `'${dev[pkg]}', not a Node.js ${major} range`,
+      );
+    }
+    return range;
+  }).join(" || ");
+}
+
+/**
+ * Checks that the versions agree: deno.json (jsr, and the built package.json),
+ * the workspace package.json, and a `## [version]` section in CHANGELOG.md.
+ * The build fails rather than publish two numbers for one release.
+ */
+export function checkVersions(): string {
+  const version = readDenoConfig().version;
+  const problems: string[] = [];
+  const dev = readJson(join(ROOT, "package.json"));
+  if (dev.version !== version) {
+    problems.push(
+      `package.json has version ${dev.version}, deno.json ${version}`,
+    );
+  }
+  const changelog = join(ROOT, "CHANGELOG.md");
+  const heading = new RegExp(
+    `^## \\[${version.replaceAll(".", "\\.")}\\]`,
+    "m",
+  );
+  if (!existsSync(changelog)) problems.push("CHANGELOG.md is missing");
+  else if (!heading.test(readFileSync(changelog, "utf8"))) {
+    problems.push(`CHANGELOG.md has no '## [${version}]' section`);
+  }
+  if (problems.length) {
+    throw new Error(
+      `Cannot build as the versions are out of step: ${problems.join("; ")}`,
+    );
+  }
+  return version;
+}
+
+/**
+ * Declarations of the few globals that the public types name, for consumers
+ * whose project has neither the DOM lib nor @types/node: empty interfaces
+ * (`URL`) or the members a task reads (`AbortSignal`'s `aborted`, `reason`,
+ * `throwIfAborted()`, declared as the DOM lib and @types/node declare them)
+ * merge with the real ones where those exist, and the
+ * `unique symbol`s of `Symbol.dispose`/`Symbol.asyncDispose` are declared as
+ * TypeScript's own esnext.disposable lib (5.2+) declares them.
+ */
+const GLOBALS_DTS =
+  `// Globals named by multipool's public types. Where the DOM lib or
+// @types/node is present these merge with the real declarations; without them
+// they let the declarations compile (TypeScript 5.2 and later).
+declare global {
+  interface URL {}
+  interface AbortSignal {
+    readonly aborted: boolean;
+    readonly reason: any;
+    throwIfAborted(): void;
+  }
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+}
+export {};
+`;
+
+/** The file the entries' .d.ts reference for {@linkcode GLOBALS_DTS}. */
+const GLOBALS_FILE = "_globals.d.ts";
+
+/** Writes esm/_globals.d.ts and references it from every entry's .d.ts. */
+function addGlobals(esm: string): void {
+  writeFileSync(join(esm, GLOBALS_FILE), GLOBALS_DTS);
+  for (const source of Object.values(denoExports(readDenoConfig()))) {
+    const file = join(NPM_DIR, builtPath(source, ".d.ts"));
+    let reference = relative(dirname(file), join(esm, GLOBALS_FILE))
+      .split("\\").join("/");
+    if (!reference.startsWith(".")) reference = "./" + reference;
+    writeFileSync(
+      file,
+      `/// <reference path="${reference}" />\n` + readFileSync(file, "utf8"),
     );
   }
 }
@@ -242,12 +339,12 @@ function packageJson(): Record<string, unknown> {
     license: config.license ?? dev.license ?? "MIT",
     type: "module",
     sideEffects: false,
-    engines: { node: NODE_ENGINE },
+    engines: { node: nodeEngine() },
     main: exports["."].default,
     types: exports["."].types,
     exports,
     bin: BIN,
-    files: ["esm/"],
+    files: ["esm/", "CHANGELOG.md"],
     peerDependencies: Object.fromEntries(
       PEERS.map((name) => [name, String(devDependency(dev, name))]),
     ),
@@ -268,6 +365,7 @@ function devDependency(dev: Record<string, unknown>, name: string): string {
 }
 
 function build(): void {
+  checkVersions();
   const config = readDenoConfig();
   const files = sourceFiles();
   const noEmit = process.argv.includes("--no-emit");
@@ -289,6 +387,7 @@ function build(): void {
   const esm = join(NPM_DIR, "esm");
   tsc("build", { ...compilerOptions(), outDir: esm }, files);
   const workers = postProcess(esm, config.name);
+  addGlobals(esm);
   for (const name of COPIED) {
     copyFileSync(join(ROOT, name), join(NPM_DIR, name));
   }

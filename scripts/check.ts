@@ -5,7 +5,7 @@
 //   2. deno lint                  lint
 //   3. deno check --doc           types of sources, tests, scripts, bench and
 //                                 the JSDoc examples
-//   4. tsc --noEmit (build_npm)   the package's types on Node 20's ES level
+//   4. tsc --noEmit (build_npm)   the package's types as the npm build sees them
 //   5. deno doc --lint mod.ts     JSDoc on every export (of every exported
 //                                 entry in deno.json)
 //   6. check_examples             an @example on every exported value

@@ -1,7 +1,11 @@
 // Packs npm/ with `npm pack`, checks what the tarball holds, installs it into a
 // scratch project and runs a ThreadPool and a Pool from
-// `import { Pool, ThreadPool } from "multipool"` on Node 20, Node 24, Bun and
-// Deno; type checks a TypeScript consumer against the shipped .d.ts too.
+// `import { Pool, ThreadPool } from "multipool"` on every supported Node line
+// (22, 24, 26), Bun and Deno; type checks TypeScript consumers against the
+// shipped .d.ts with the oldest supported TypeScript (5.2, devDependency
+// `typescript52`) and the newest (`typescript`): with the DOM lib, with
+// @types/node only, and with neither. Every check is required: a runtime or
+// compiler that is not installed fails the run (`npm ci` installs them all).
 //
 //   deno run -A scripts/smoke_pack.ts [--keep]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,18 +14,22 @@ import { join } from "node:path";
 import process from "node:process";
 import {
   bin,
-  findNode20,
-  findNode24,
+  findNode,
   header,
   mustRun,
+  NODE_LINES,
   NPM_DIR,
   NPM_NAME,
   readJson,
   ROOT,
   run,
+  tscOf,
 } from "./_tools.ts";
 
-/** What the tarball may hold, besides package.json, README.md and LICENSE. */
+/** Files the tarball must hold besides esm/. */
+const TOP_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"];
+
+/** What the tarball may hold, besides {@linkcode TOP_FILES}. */
 const ALLOWED = /^esm\/.+(?<!_test)(?:\.js|\.d\.ts)$/;
 
 const SMOKE_JS = `import { Pool, ThreadPool } from "multipool";
@@ -73,25 +81,73 @@ export function fail(message) {
 }
 `;
 
+// A consumer of every entry and public type; `await using` needs
+// TypeScript 5.2 and lib esnext.disposable (in "ESNext").
 const SMOKE_TS = `import {
   AsyncResult,
+  BrokenPoolError,
+  type IMapIterator,
   Pool,
   type PoolOptions,
+  PoolClosedError,
   ThreadPool,
   TimeoutError,
   type WorkerAdapter,
 } from "multipool";
 import { nodeAdapter } from "multipool/adapters/node";
+import { denoAdapter } from "multipool/adapters/deno";
+import { bunAdapter } from "multipool/adapters/bun";
+import { webAdapter } from "multipool/adapters/web";
+import { progress, taskSignal } from "multipool/task";
 
-const adapter: WorkerAdapter = nodeAdapter;
-const options: PoolOptions = { processes: 2, adapter };
+const adapters: WorkerAdapter[] = [
+  nodeAdapter,
+  denoAdapter,
+  bunAdapter,
+  webAdapter,
+];
+const options: PoolOptions = { processes: 2, adapter: adapters[0] };
 const pool: Pool = new Pool(options);
-const threads: ThreadPool = new ThreadPool(2);
-const doubled: Promise<number[]> = threads.map((x: number) => x * 2, [1, 2]);
 const result: AsyncResult<number> = pool.applyAsync(Math.abs, [-1]);
 const error: Error = new TimeoutError("late");
-export { doubled, error, result };
+const errors: Error[] = [new PoolClosedError("x"), new BrokenPoolError("y")];
+
+export async function consume(signal?: AbortSignal): Promise<number[]> {
+  await using threads = new ThreadPool(2);
+  const doubled: number[] = await threads.map((x: number) => x * 2, [1, 2], {
+    signal,
+  });
+  const lazy: IMapIterator<string> = threads.imap(String, doubled);
+  const out: number[] = [];
+  for await (const text of lazy) out.push(Number(text));
+  return out;
+}
+export function task(n: number): number {
+  const signal: AbortSignal = taskSignal();
+  progress(n);
+  return signal.aborted ? 0 : n;
+}
+export { error, errors, result };
 `;
+
+/**
+ * The TypeScript consumers: [name, compiler package, lib, types]. The oldest
+ * TypeScript is checked without @types/node: today's @types/node needs a newer
+ * TypeScript than 5.2 (a 5.2 user has an older @types/node).
+ */
+const CONSUMERS: [string, string, string[], string[]][] = [
+  ["newest TypeScript, DOM lib", "typescript", ["ESNext", "DOM"], []],
+  ["newest TypeScript, @types/node, no DOM", "typescript", ["ESNext"], [
+    "node",
+  ]],
+  ["newest TypeScript, neither DOM nor @types/node", "typescript", [
+    "ESNext",
+  ], []],
+  ["TypeScript 5.2, DOM lib", "typescript52", ["ESNext", "DOM"], []],
+  ["TypeScript 5.2, neither DOM nor @types/node", "typescript52", [
+    "ESNext",
+  ], []],
+];
 
 /** Packs npm/ into `dir` and checks the file list; returns the tarball's path. */
 function pack(dir: string): string {
@@ -108,9 +164,9 @@ function pack(dir: string): string {
   }[];
   const paths = info.files.map((f) => f.path).sort();
   const unexpected = paths.filter((p) =>
-    !["package.json", "README.md", "LICENSE"].includes(p) && !ALLOWED.test(p)
+    !TOP_FILES.includes(p) && !ALLOWED.test(p)
   );
-  for (const required of ["package.json", "README.md", "LICENSE"]) {
+  for (const required of TOP_FILES) {
     if (!paths.includes(required)) unexpected.push(`(missing) ${required}`);
   }
   const pkg = readJson(join(NPM_DIR, "package.json"));
@@ -152,20 +208,17 @@ function scratch(dir: string, tarball: string): string {
   writeFileSync(join(project, "smoke.mjs"), SMOKE_JS);
   writeFileSync(join(project, "tasks.mjs"), TASKS_JS);
   writeFileSync(join(project, "smoke.ts"), SMOKE_TS);
-  // A consumer with the DOM lib (as in Deno, Bun and most setups), and a
-  // Node-only one (lib ES2022 + @types/node), both without skipLibCheck.
-  for (
-    const [name, lib] of [["dom", ["ES2022", "DOM"]], ["node", ["ES2022"]]]
-  ) {
+  // Every consumer without skipLibCheck, so the shipped .d.ts are checked.
+  CONSUMERS.forEach(([, , lib, types], i) => {
     writeFileSync(
-      join(project, `tsconfig.${name}.json`),
+      join(project, `tsconfig.${i}.json`),
       JSON.stringify({
         compilerOptions: {
           target: "ES2022",
           module: "NodeNext",
           moduleResolution: "NodeNext",
           lib,
-          types: ["node"],
+          types,
           typeRoots: [join(ROOT, "node_modules", "@types")],
           strict: true,
           noEmit: true,
@@ -174,12 +227,14 @@ function scratch(dir: string, tarball: string): string {
         files: ["smoke.ts"],
       }),
     );
-  }
+  });
   return project;
 }
 
-function tscArgs(name: string): [string, string[]] {
-  return [bin("tsc"), ["-p", `tsconfig.${name}.json`, "--pretty", "false"]];
+/** The compiler's version, for the report. */
+function tscVersion(pkg: string): string {
+  const { stdout } = run(tscOf(pkg), ["--version"], { capture: true });
+  return stdout.trim().replace(/^Version /, "");
 }
 
 function main(): number {
@@ -189,30 +244,38 @@ function main(): number {
   let failed = 0;
   try {
     const project = scratch(dir, pack(dir));
-    // [name, command, required]: a check that is not required only warns.
-    const checks: [string, () => [string, string[]], boolean][] = [
-      ["tsc, consumer with DOM lib", () => tscArgs("dom"), true],
-      ["tsc, Node-only consumer (no DOM lib)", () => tscArgs("node"), false],
-      ["node20", () => [findNode20(), ["smoke.mjs"]], true],
-      ["node24", () => [findNode24(), ["smoke.mjs"]], true],
-      ["bun", () => [bin("bun"), ["smoke.mjs"]], true],
-      ["deno", () => [bin("deno"), ["run", "-A", "smoke.mjs"]], true],
+    // [name, command]: every check is required.
+    const checks: [string, () => [string, string[]]][] = [
+      ...CONSUMERS.map(([name, pkg], i): [string, () => [string, string[]]] => [
+        `tsc ${tscVersion(pkg)}: ${name}`,
+        () => [tscOf(pkg), ["-p", `tsconfig.${i}.json`, "--pretty", "false"]],
+      ]),
+      ...NODE_LINES.map(({ major }): [string, () => [string, string[]]] => [
+        `node${major}`,
+        () => [findNode(major), ["smoke.mjs"]],
+      ]),
+      ["bun", () => [bin("bun"), ["smoke.mjs"]]],
+      ["deno", () => [bin("deno"), ["run", "-A", "smoke.mjs"]]],
     ];
-    for (const [name, command, required] of checks) {
-      const [cmd, args] = command();
+    for (const [name, command] of checks) {
       header(`Smoke test: ${name}`);
+      let cmd: string, args: string[];
+      try {
+        [cmd, args] = command();
+      } catch (error) {
+        console.error((error as Error).message);
+        results.push(`${name}: FAILED (not installed)`);
+        failed++;
+        continue;
+      }
       // The scratch project must exit on its own: a hang is a failure.
       const { code } = run(cmd, args, {
         cwd: project,
         timeout: 120_000,
         env: { NODE_OPTIONS: undefined, DENO_NO_PACKAGE_JSON: undefined },
       });
-      results.push(
-        `${name}: ${
-          code === 0 ? "ok" : required ? `FAILED (exit ${code})` : "warning"
-        }`,
-      );
-      if (code !== 0 && required) failed++;
+      results.push(`${name}: ${code === 0 ? "ok" : `FAILED (exit ${code})`}`);
+      if (code !== 0) failed++;
     }
   } finally {
     if (keep) console.log(`Kept ${dir}`);

@@ -1,11 +1,15 @@
 // Runs the test suite (tests/*_test.ts) against the built npm package (npm/)
-// on Node 20, Node 24 and Bun. The tests and tests/testdata are compiled with
+// on every supported Node line (22, 24, 26: devDependencies, see NODE_LINES in
+// scripts/_tools.ts) and Bun. The tests and tests/testdata are compiled with
 // tsc into .npm_test/js/ (never shipped), `../mod.ts` rewritten to the package
 // name `multipool`, which .npm_test/node_modules/multipool links to npm/: the
 // suite imports the package through its package.json `exports`, like a user,
 // and is type checked against the shipped .d.ts.
 //
-//   deno run -A scripts/test_npm.ts [node20] [node24] [bun]   (default: all)
+//   deno run -A scripts/test_npm.ts [node22] [node24] [node26] [bun]   (default: all)
+//
+// A runtime that is not installed fails the run (CI installs them all with
+// `npm ci`): the package is only said to support what was tested.
 import {
   copyFileSync,
   existsSync,
@@ -22,9 +26,9 @@ import {
   bin,
   builtPath,
   denoExports,
-  findNode20,
-  findNode24,
+  findNode,
   header,
+  NODE_LINES,
   NPM_DIR,
   NPM_NAME,
   NPM_TEST_DIR,
@@ -40,7 +44,7 @@ const TESTS = join(ROOT, "tests");
 const TS_DIR = join(NPM_TEST_DIR, "ts");
 const JS_DIR = join(NPM_TEST_DIR, "js");
 const NODE_TIMEOUT = "--test-timeout=120000";
-/** One line per test and the failures again at the end, on Node 20 and 24. */
+/** One line per test and the failures again at the end. */
 const NODE_REPORTER = "--test-reporter=spec";
 const BUN_TIMEOUT = ["--timeout", "120000"];
 /** A whole run that takes longer than this hangs: it is killed and fails. */
@@ -153,8 +157,10 @@ function runners(tests: string[]): Runner[] {
   const files = tests.map((f) => relative(NPM_TEST_DIR, f));
   const nodeArgs = ["--test", NODE_REPORTER, NODE_TIMEOUT, ...files];
   return [
-    { name: "node20", command: () => [findNode20(), nodeArgs] },
-    { name: "node24", command: () => [findNode24(), nodeArgs] },
+    ...NODE_LINES.map(({ major }): Runner => ({
+      name: `node${major}`,
+      command: () => [findNode(major), nodeArgs],
+    })),
     {
       name: "bun",
       command: () => [bin("bun"), [
@@ -178,7 +184,15 @@ function main(): number {
   const results: string[] = [];
   let failed = 0;
   for (const runner of chosen) {
-    const [command, args] = runner.command();
+    let command: string, args: string[];
+    try {
+      [command, args] = runner.command();
+    } catch (error) {
+      console.error(`${runner.name}: ${(error as Error).message}`);
+      results.push(`${runner.name}: FAILED (not installed)`);
+      failed++;
+      continue;
+    }
     header(`Package test suite on ${runner.name} (${command})`);
     const started = Date.now();
     // Scrub NODE_OPTIONS and friends that the outer runner may set.

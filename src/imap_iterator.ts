@@ -30,7 +30,7 @@
  * await pool.join();
  * ```
  */
-export interface IMapIterator<R> extends AsyncIterableIterator<R, undefined> {
+export interface IMapIterator<R> extends AsyncIterableIterator<R> {
   /**
    * The next result.
    *
