@@ -12,6 +12,10 @@ import {
   WorkerCrashedError,
 } from "../mod.ts";
 import { detectAdapter } from "../adapters/_detect.ts";
+import { ADAPTER, testAdapter } from "./_pools.ts";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 type Tasks = typeof import("./testdata/pool_tasks.ts");
 
@@ -31,7 +35,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function counter(): { sab: SharedArrayBuffer; count(): number } {
+// Shared memory, or a file where the workers are processes.
+function counter(): { sab: SharedArrayBuffer | string; count(): number } {
+  if (ADAPTER === "process") {
+    const path = join(mkdtempSync(join(tmpdir(), "multipool-count-")), "n");
+    const count = () => {
+      try {
+        return readFileSync(path, "utf8").length;
+      } catch {
+        return 0;
+      }
+    };
+    return { sab: path, count };
+  }
   const sab = new SharedArrayBuffer(4);
   return { sab, count: () => Atomics.load(new Int32Array(sab), 0) };
 }
@@ -40,7 +56,12 @@ async function withPool<T>(
   options: ConstructorParameters<typeof Pool>[0] & object,
   body: (pool: Pool) => Promise<T>,
 ): Promise<T> {
-  const pool = new Pool({ processes: 2, module, ...options });
+  const pool = new Pool({
+    processes: 2,
+    module,
+    adapter: testAdapter(),
+    ...options,
+  });
   try {
     return await body(pool);
   } finally {
@@ -114,7 +135,9 @@ describe("Pool workers that die", () => {
     await crashAmidWork("unhandledRejection", ["nobody listens"]);
   });
 
-  const noOom = isBun
+  const noOom = ADAPTER === "process"
+    ? undefined
+    : isBun
     ? "Bun ignores resourceLimits"
     : isDeno
     ? "Deno 2.9 leaves a worker that runs out of memory hanging with no exit or error event"
@@ -125,9 +148,10 @@ describe("Pool workers that die", () => {
     }`,
     { skip: noOom ?? false },
     async () => {
-      const base = await detectAdapter();
+      const base = testAdapter() ?? await detectAdapter();
       const adapter: WorkerAdapter = {
         name: `${base.name}-small-heap`,
+        capabilities: base.capabilities,
         spawn: (url) =>
           base.spawn(url, { resourceLimits: { maxOldGenerationSizeMb: 24 } }),
       };
@@ -237,7 +261,7 @@ describe("Pool abort, transfer, terminate and join", () => {
   });
 
   test("terminate() stops a looping worker and rejects what is pending", async () => {
-    const pool = new Pool({ processes: 1, module });
+    const pool = new Pool({ processes: 1, module, adapter: testAdapter() });
     const looping = pool.apply(tasks.spin).catch((e) => e);
     const queued = pool.apply(tasks.workerId).catch((e) => e);
     await sleep(50);
@@ -247,7 +271,7 @@ describe("Pool abort, transfer, terminate and join", () => {
   });
 
   test("close() and join() finish every task first", async () => {
-    const pool = new Pool({ processes: 2, module });
+    const pool = new Pool({ processes: 2, module, adapter: testAdapter() });
     const results = pool.map(
       tasks.sleepy,
       Array.from({ length: 8 }, (_, i) => i),

@@ -62,14 +62,22 @@ export function allocate(): never {
   for (;;) hoard.push(new Array(100_000).fill(Math.random()));
 }
 
-/** Counts its runs in `Int32Array(sab)[0]`. */
-export function countInit(sab: SharedArrayBuffer): void {
-  Atomics.add(new Int32Array(sab), 0, 1);
+/**
+ * Counts its runs in `Int32Array(sab)[0]`, or, where the workers are
+ * processes, as bytes appended to the file `sab`.
+ */
+export function countInit(sab: SharedArrayBuffer | string): void {
+  if (typeof sab === "string") {
+    runtime.process.getBuiltinModule("node:fs").appendFileSync(sab, "1");
+  } else Atomics.add(new Int32Array(sab), 0, 1);
 }
 
-/** Counts its runs in `Int32Array(sab)[0]`, then throws. */
-export function countThenFail(sab: SharedArrayBuffer, message: string): never {
-  Atomics.add(new Int32Array(sab), 0, 1);
+/** Counts its runs like `countInit`, then throws. */
+export function countThenFail(
+  sab: SharedArrayBuffer | string,
+  message: string,
+): never {
+  countInit(sab);
   throw new Error(message);
 }
 

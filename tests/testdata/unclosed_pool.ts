@@ -1,7 +1,8 @@
 // Fixture of tests/exit_test.ts: runs one task on a pool and never closes it.
 // The process must still exit by itself.
-// Usage: <runtime> unclosed_pool.ts <ThreadPool|Pool> [idle|timeouts]
+// Usage: <runtime> unclosed_pool.ts <ThreadPool|Pool|Pool[process]> [idle|timeouts]
 import * as mp from "../../mod.ts";
+import { processAdapter } from "../../adapters/process.ts";
 
 const runtime = globalThis as unknown as {
   Deno?: { args: string[] };
@@ -11,13 +12,20 @@ const args: string[] = runtime.Deno
   ? runtime.Deno.args
   : runtime.process!.argv.slice(2);
 const [className, mode] = args;
-const PoolClass =
-  (mp as unknown as Record<string, typeof mp.ThreadPool>)[className];
+// "Pool[process]": Pool with adapters/process (see tests/_pools.ts).
+const processes = className === "Pool[process]";
+const PoolClass = (mp as unknown as Record<string, typeof mp.ThreadPool>)[
+  processes ? "Pool" : className
+];
 const extension = new URL(import.meta.url).pathname.endsWith(".ts")
   ? "ts"
   : "js";
 const module = new URL(`./tasks.${extension}`, import.meta.url).href;
-const pool = new PoolClass({ processes: 2, module });
+const pool = new PoolClass({
+  processes: 2,
+  module,
+  ...(processes ? { adapter: processAdapter } : {}),
+});
 if (mode === "idle") {
   console.log(`idle ${pool.state}`);
 } else if (mode === "timeouts") {
