@@ -223,8 +223,14 @@ function spawnChild(
     terminate(): Promise<void> {
       if (ended) return exited;
       child.kill("SIGTERM");
+      // Not child.kill() again: Deno's kills a child only once.
       const timer = setTimeout(() => {
-        if (!ended) child.kill("SIGKILL");
+        if (ended || child.pid === undefined) return;
+        try {
+          process.kill(child.pid, "SIGKILL");
+        } catch {
+          // Gone meanwhile.
+        }
       }, grace);
       return exited.then(() => clearTimeout(timer));
     },
