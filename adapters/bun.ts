@@ -1,5 +1,7 @@
 /**
- * The Bun adapter: `Pool` workers as Bun's `node:worker_threads` workers,
+ * The Bun worker-threads adapter. Bun's default is `adapters/web` (its Web
+ * Workers start about 3x faster and pass the same suite); this one runs
+ * `Pool` workers as Bun's `node:worker_threads` workers,
  * which report their exit (the code is no crash signal on Bun: an unhandled
  * rejection exits with 0, so the pool treats any exit it did not ask for as a
  * crash), stop even in a synchronous loop, and can be unreferenced. Bun

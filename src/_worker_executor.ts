@@ -197,15 +197,16 @@ export class WorkerExecutor implements Executor<Prepared> {
         return;
       case UNREADABLE: {
         const chunk = slot.unreadable(message[1]);
-        if (chunk === undefined) return;
-        this.#where.delete(chunk);
-        this.#freed(slot);
-        chunk.fail(
-          cloneError(
-            "the task's arguments to the worker",
-            new Error("the worker could not read them back"),
-          ),
-        );
+        if (chunk !== undefined) {
+          this.#where.delete(chunk);
+          chunk.fail(
+            cloneError(
+              "the task's arguments to the worker",
+              new Error("the worker could not read them back"),
+            ),
+          );
+        }
+        this.#replace(slot);
         return;
       }
       case EXIT:
@@ -230,11 +231,21 @@ export class WorkerExecutor implements Executor<Prepared> {
     }
     const seq = slot.oldest();
     const chunk = seq === undefined ? undefined : slot.answered(seq);
-    if (chunk === undefined) return;
-    this.#where.delete(chunk);
-    this.#fruitless = 0;
-    this.#freed(slot);
-    chunk.fail(cloneError("the task's result from the worker", error));
+    if (chunk !== undefined) {
+      this.#where.delete(chunk);
+      this.#fruitless = 0;
+      chunk.fail(cloneError("the task's result from the worker", error));
+    }
+    this.#replace(slot);
+  }
+
+  // After a message that could not be read, a channel may stop delivering
+  // (Deno's ports do): replace the worker, and run its other chunks
+  // elsewhere, again from the start if it had started one.
+  #replace(slot: Slot): void {
+    if (slot.dead) return;
+    this.#stop(slot);
+    this.#evacuate(slot);
   }
 
   // A chunk of `slot` is done: retire or unreference an idle worker, and

@@ -250,14 +250,32 @@ function run(message: RunMessage): void {
     post([FAILED, seq, toWire(error)]);
     return;
   }
+  const began = cells === undefined ? performance.now() : 0;
   const result = runChunk(entry.fn, message[4], message[3]);
-  if (!(result instanceof Promise)) return reply(seq, result, entry);
+  if (!(result instanceof Promise)) {
+    reply(seq, result, entry);
+    if (cells === undefined) pause(began);
+    return;
+  }
   busy = true;
   result.then((done) => {
     reply(seq, done, entry);
     busy = false;
+    if (cells === undefined) pause(began);
     drain();
   });
+}
+
+// Without shared memory, a SKIP for a chunk that arrived while a long one
+// ran waits in line behind that chunk's RUN: after a chunk of a millisecond
+// or more, let the messages that came meanwhile in before starting another.
+function pause(began: number): void {
+  if (performance.now() - began < 1) return;
+  busy = true;
+  setTimeout(() => {
+    busy = false;
+    drain();
+  }, 0);
 }
 
 // The errors of a chunk as the wire carries them: index, error, ... by index.

@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADAPTER, type AnyPool, type PoolClass } from "./_pools.ts";
+import { type AnyPool, type PoolClass, variant } from "./_pools.ts";
 import type { GatedItem, ProbeMemory } from "./testdata/tasks.ts";
 
 type TasksModule = typeof import("./testdata/tasks.ts");
@@ -136,7 +136,7 @@ export async function* asyncFailingAfter(
  */
 export class Probe {
   /** The memory to pass to tasks. */
-  readonly sab: ProbeMemory = ADAPTER === "process"
+  readonly sab: ProbeMemory = variant === "process"
     ? mkdtempSync(join(tmpdir(), "multipool-probe-"))
     : new SharedArrayBuffer(4 * tasks.PROBE.LENGTH);
   #memory = typeof this.sab === "string" ? undefined : new Int32Array(this.sab);

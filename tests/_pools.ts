@@ -1,14 +1,14 @@
-// The pool classes the behaviour suite runs against: ThreadPool always, and
-// Pool once mod.ts exports it. Every parametrised test file loops over this.
+// The pool classes the behaviour suite runs against: ThreadPool and Pool.
+// Every parametrised test file loops over `pools`.
 //
-// With MULTIPOOL_TEST_ADAPTER=process in the environment (`npm run
-// test:process`), the suite runs against Pool with adapters/process instead:
-// `pools` is that one class, named "Pool[process]", and `testAdapter()` is
-// the adapter for tests that build a Pool themselves.
-import process from "node:process";
+// MULTIPOOL_TEST_ADAPTER runs the suite on Pool alone, over another adapter:
+//   no-shared-memory  the runtime's adapter with `sharedMemory: false` (the
+//                     message-based fallback: STARTED/SKIP, no claim cells)
+//   web               adapters/web (Web Workers; Deno and Bun)
+//   process           adapters/process (child processes; Deno, Node and Bun):
+//                     probes and counters become files (see tests/_helpers.ts)
 import * as mp from "../mod.ts";
-import type { WorkerAdapter } from "../mod.ts";
-import { processAdapter } from "../adapters/process.ts";
+import { detectAdapter } from "../adapters/_detect.ts";
 
 /** The constructor shared by both pools (identical signatures). */
 export type PoolClass = typeof mp.ThreadPool;
@@ -16,37 +16,63 @@ export type PoolClass = typeof mp.ThreadPool;
 /** An instance of either pool. */
 export type AnyPool = InstanceType<PoolClass>;
 
-/** The adapter the suite runs Pool with: "process", or undefined for the default. */
-export const ADAPTER: "process" | undefined =
-  process.env.MULTIPOOL_TEST_ADAPTER === "process" ? "process" : undefined;
+const env = (globalThis as {
+  process?: { env?: Record<string, string | undefined> };
+}).process?.env ?? {};
 
-/** The adapter tests that create a Pool themselves pass: undefined for the default. */
-export function testAdapter(): WorkerAdapter | undefined {
-  return ADAPTER === "process" ? processAdapter : undefined;
-}
+/** The adapter variant under test, or undefined for the runtime's default. */
+export const variant: string | undefined = env.MULTIPOOL_TEST_ADAPTER ||
+  undefined;
 
-/** Pool with `adapter` as the default of its options. */
-function withAdapter(adapter: WorkerAdapter, name: string): PoolClass {
-  class AdaptedPool extends mp.Pool {
-    constructor(options?: number | mp.PoolOptions) {
-      super(
-        typeof options === "number" || options === undefined
-          ? { processes: options, adapter }
-          : typeof options === "object" && options !== null
-          ? { adapter, ...options }
-          : options,
-      );
-    }
+async function variantAdapter(
+  name: string,
+): Promise<mp.WorkerAdapter> {
+  if (name === "no-shared-memory") {
+    const base = await detectAdapter();
+    return {
+      name: `${base.name}-no-shared-memory`,
+      capabilities: {
+        sharedMemory: false,
+        exitEvents: base.capabilities?.exitEvents ?? true,
+        unref: base.capabilities?.unref ?? true,
+      },
+      spawn: (url, options) => base.spawn(url, options),
+    };
   }
-  Object.defineProperty(AdaptedPool, "name", { value: name });
-  return AdaptedPool as unknown as PoolClass;
+  if (name === "process") {
+    const process = "../adapters/process.ts";
+    return (await import(process)).processAdapter;
+  }
+  if (name === "web") {
+    const web = "../adapters/web.ts";
+    return (await import(web)).webAdapter;
+  }
+  throw new Error(`Unknown MULTIPOOL_TEST_ADAPTER '${name}'`);
 }
 
-const exported = mp as unknown as Record<string, unknown>;
+/** The adapter `Pool` runs on in this run. */
+export const adapter: mp.WorkerAdapter = variant === undefined
+  ? await detectAdapter()
+  : await variantAdapter(variant);
+
+function withAdapter(options: unknown): unknown {
+  if (variant === undefined) return options;
+  if (options === undefined) return { adapter };
+  if (typeof options === "number") return { processes: options, adapter };
+  if (typeof options !== "object" || options === null) return options;
+  return { adapter, ...options };
+}
+
+/** `Pool`, on the adapter under test. */
+export const Pool: typeof mp.Pool = variant === undefined
+  ? mp.Pool
+  : class Pool extends mp.Pool {
+    constructor(options?: number | mp.PoolOptions) {
+      super(withAdapter(options) as mp.PoolOptions);
+    }
+  };
 
 /** The pool classes under test, in a fixed order, named by their class. */
-export const pools: PoolClass[] = ADAPTER === "process"
-  ? [withAdapter(processAdapter, "Pool[process]")]
-  : [exported.ThreadPool, exported.Pool].filter(
-    (value): value is PoolClass => typeof value === "function",
-  );
+export const pools: PoolClass[] = variant === undefined
+  ? [mp.ThreadPool, mp.Pool]
+  : [Pool as unknown as PoolClass];

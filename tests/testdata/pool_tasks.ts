@@ -99,3 +99,49 @@ export function throwChain(): never {
   (middle as Error & { code: string }).code = "E_MIDDLE";
   throw new TypeError("top", { cause: middle });
 }
+
+/** An object nested `depth` levels deep: `{ a: { a: ... } }`. */
+export function deep(depth: number): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  let node = root;
+  for (let i = 1; i < depth; i++) {
+    const next: Record<string, unknown> = {};
+    node.a = next;
+    node = next;
+  }
+  return root;
+}
+
+/** How deeply `value` nests through its `a` properties. */
+export function depthOf(value: unknown): number {
+  let depth = 0;
+  for (
+    let node = value as Record<string, unknown> | undefined;
+    node !== null && typeof node === "object";
+    node = node.a as Record<string, unknown> | undefined
+  ) depth++;
+  return depth;
+}
+
+/**
+ * Posts `message` on every channel a task can reach in its worker:
+ * `parentPort` of `node:worker_threads` and the worker scope's
+ * `postMessage`. Returns how many it posted on.
+ */
+export async function postOnWorkerChannels(message: unknown): Promise<number> {
+  let posted = 0;
+  try {
+    const threads = await import("node:worker_threads");
+    if (threads.parentPort) {
+      threads.parentPort.postMessage(message);
+      posted++;
+    }
+  } catch {
+    // No node:worker_threads here (a browser).
+  }
+  if (typeof runtime.postMessage === "function") {
+    runtime.postMessage(message);
+    posted++;
+  }
+  return posted;
+}

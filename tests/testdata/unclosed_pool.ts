@@ -12,8 +12,12 @@ const args: string[] = runtime.Deno
   ? runtime.Deno.args
   : runtime.process!.argv.slice(2);
 const [className, mode] = args;
-// "Pool[process]": Pool with adapters/process (see tests/_pools.ts).
-const processes = className === "Pool[process]";
+// "Pool[process]", or "Pool" while the suite runs with the process adapter
+// (MULTIPOOL_TEST_ADAPTER=process, see tests/_pools.ts): adapters/process.
+const processes = className === "Pool[process]" ||
+  className === "Pool" &&
+    (globalThis as { process?: { env: Record<string, string | undefined> } })
+        .process?.env.MULTIPOOL_TEST_ADAPTER === "process";
 const PoolClass = (mp as unknown as Record<string, typeof mp.ThreadPool>)[
   processes ? "Pool" : className
 ];
