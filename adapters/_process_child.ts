@@ -9,22 +9,22 @@
 // memory has grown by <heap-mb>. An error nobody caught is reported to the
 // pool before the child exits, so the crash has its cause.
 import process from "node:process";
-import { serialize } from "node:v8";
+import { deserialize, serialize } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { WorkerTransport } from "../src/_worker_serve.ts";
 
 const [serveUrl, parentPid, heapMb] = process.argv.slice(2);
 
-// Deno's send() reports a value it cannot serialize in an event, not by
-// throwing, and its channel is broken after: find such values first, so the
-// worker side fails just that result.
+// The pool's messages go as bytes serialized here (see adapters/process.ts):
+// a value that cannot be serialized throws at once, so the worker side fails
+// just that result. A task's own process.send() goes wrapped, so the pool
+// can tell it from its own messages.
 // deno-lint-ignore no-explicit-any
-const deno = (globalThis as any).Deno !== undefined;
-const send = (message: unknown): void => {
-  if (deno) serialize(message);
-  // deno-lint-ignore no-explicit-any
-  (process as any).send(message);
-};
+const channel = process as any;
+const ownSend = channel.send.bind(channel);
+const send = (message: unknown): void => void ownSend(serialize(message));
+channel.send = (message: unknown, ...rest: unknown[]) =>
+  ownSend({ taskMessage: message }, ...rest);
 
 /** The watchdog thread: no imports beyond built-ins, so it starts fast. */
 const WATCHDOG = `
@@ -83,8 +83,17 @@ function boot(): void {
       process.on("unhandledRejection", onFatal);
       serve({
         post: send,
-        listen(onMessage) {
-          process.on("message", onMessage);
+        listen(onMessage, onUnreadable) {
+          process.on("message", (data: unknown) => {
+            if (!(data instanceof Uint8Array)) return;
+            let message: unknown;
+            try {
+              message = deserialize(data);
+            } catch (error) {
+              return onUnreadable(error);
+            }
+            onMessage(message);
+          });
         },
       });
     },

@@ -38,7 +38,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { constants } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { serialize } from "node:v8";
+import { deserialize, serialize } from "node:v8";
 import { runtimeName } from "../src/_runtime.ts";
 import type {
   SpawnOptions,
@@ -198,17 +198,30 @@ function spawnChild(
   });
   // A message to a child that is gone: its exit tells the pool.
   child.on("error", () => {});
-  // Deno's send() reports a value it cannot serialize in an event, not by
-  // throwing, and its channel is broken after: find such values first.
-  const check = runtimeName() === "deno" ? serialize : undefined;
+  // The pool's messages go as bytes the adapter serializes itself (one copy
+  // more): a value that cannot be serialized throws here, at once (Deno's
+  // send() would report it in an event and break its channel), and one that
+  // cannot be read back is a messageerror, not a crash of the channel. What
+  // else arrives (a task's own process.send(), wrapped) is not the pool's.
+  let unreadable: (error: unknown) => void = () => {};
   return {
     postMessage(message, transfer) {
       if (ended || !child.connected) return;
-      check?.(message);
-      child.send(message as Parameters<ChildProcess["send"]>[0]);
+      child.send(serialize(message));
       detach(transfer);
     },
-    onMessage: (listener) => void child.on("message", listener),
+    onMessage: (listener) =>
+      void child.on("message", (data: unknown) => {
+        if (!(data instanceof Uint8Array)) return;
+        let message: unknown;
+        try {
+          message = deserialize(data);
+        } catch (error) {
+          return unreadable(error);
+        }
+        listener(message);
+      }),
+    onMessageError: (listener) => void (unreadable = listener),
     // Only a child that could not be started is an error of the worker's;
     // a send to a child that is ending is answered by its exit.
     onError: (listener) =>

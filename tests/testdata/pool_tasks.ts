@@ -143,5 +143,10 @@ export async function postOnWorkerChannels(message: unknown): Promise<number> {
     runtime.postMessage(message);
     posted++;
   }
+  // A worker process's channel to its parent (adapters/process).
+  if (typeof runtime.process?.send === "function") {
+    runtime.process.send(message);
+    posted++;
+  }
   return posted;
 }
