@@ -24,7 +24,6 @@ export type * from "./src/types.ts";
 export type * from "./src/worker_adapter.ts";
 export { AsyncResult } from "./src/async_result.ts";
 export type { IMapIterator } from "./src/imap_iterator.ts";
-export { PoolBase, type TaskOf } from "./src/_pool_base.ts";
-export type { PoolState } from "./src/_scheduler.ts";
+export type { PoolBase } from "./src/_pool_base.ts";
 export { ThreadPool } from "./src/thread_pool.ts";
 export { Pool } from "./src/pool.ts";

@@ -24,10 +24,12 @@ export const THREAD_CAPABILITIES: WorkerCapabilities = {
 export function workerThreadsAdapter(
   name: string,
   entry: (url: URL) => URL = (url) => url,
+  stopsSynchronousLoops = true,
 ): WorkerAdapter {
   return {
     name,
     capabilities: THREAD_CAPABILITIES,
+    stopsSynchronousLoops,
     spawn(url: URL, options?: SpawnOptions): WorkerHandle {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(entry(url), {

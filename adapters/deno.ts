@@ -1,9 +1,13 @@
 /**
- * The Deno adapter: `Pool` workers as Deno's `node:worker_threads` workers.
- * Unlike Deno's Web `Worker` (which cannot be stopped in a synchronous loop,
- * reports no exit, takes the process down on an uncaught error and cannot be
- * unreferenced), they report their exit code, stop even in a synchronous
- * loop, enforce heap limits, and can be unreferenced.
+ * The Deno adapter: `Pool` workers as Deno's `node:worker_threads` workers,
+ * which report their exit code and can be unreferenced.
+ *
+ * Deno's limits, which no adapter over its threads can lift (only a child
+ * process can always be stopped): `terminate()` on a worker stuck in a synchronous loop resolves
+ * and the exit event fires, but the thread keeps a core busy until the
+ * process exits (the pool warns once when it terminates a worker mid-task);
+ * a worker that reaches its heap limit hangs with no event, so its tasks
+ * never settle.
  *
  * Each worker starts from a tiny `data:` module that imports the entry by a
  * computed specifier: Deno type-checks a worker's static module graph on
@@ -42,4 +46,5 @@ export const denoAdapter: WorkerAdapter = workerThreadsAdapter(
     const boot = `const entry = ${JSON.stringify(url.href)};\nimport(entry);\n`;
     return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
   },
+  false,
 );

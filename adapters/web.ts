@@ -171,5 +171,6 @@ const capabilities: WorkerCapabilities = {
 export const webAdapter: WorkerAdapter = {
   name: "web",
   capabilities,
+  stopsSynchronousLoops: !isDeno,
   spawn,
 };

@@ -162,8 +162,16 @@ function postProcess(esm: string, denoName: string): string[] {
         (s) => mapName(isDts && !isComment(line) ? toJs(s) : s),
       )
     ).join("\n");
-    if (out !== text) writeFileSync(file, out);
-    const code = codeOnly(out);
+    // A module reached by a literal `new URL("./x.ts", import.meta.url)`
+    // (the worker entry) is `./x.js` once built; the URL stays a literal
+    // that bundlers (webpack, Vite, Parcel) follow.
+    const built = isDts ? out : out.replace(
+      /new URL\((["'])(\.\.?\/[^"'`$]*)\.ts\1,\s*import\.meta\.url\)/g,
+      (_, quote, path) =>
+        `new URL(${quote}${path}.js${quote}, import.meta.url)`,
+    );
+    if (built !== text) writeFileSync(file, built);
+    const code = codeOnly(built);
     for (const specifier of specifiers(code)) {
       if (/^\.\.?\//.test(specifier)) {
         if (!specifier.endsWith(".js")) {

@@ -2,6 +2,12 @@
 // ThreadPool implements it in-process (src/thread_pool.ts); Pool over workers.
 import type { Task } from "./types.ts";
 
+/**
+ * What a chunk transfers rather than copies: a list (the apply family), or a
+ * function giving each item's list (the map family).
+ */
+export type Transfer = object[] | ((item: unknown) => object[]);
+
 /** One unit of work handed to an executor: a task applied to several items. */
 export interface Chunk<P = unknown> {
   /** What `Executor.prepare` made of the call's task. */
@@ -10,8 +16,8 @@ export interface Chunk<P = unknown> {
   readonly items: readonly unknown[];
   /** Call as `fn(...item)` rather than `fn(item)`. */
   readonly star: boolean;
-  /** Objects to transfer with the items (apply family, Pool only). */
-  readonly transfer?: object[];
+  /** Objects to transfer with the items (Pool only). */
+  readonly transfer?: Transfer;
   /**
    * Report the chunk done: one value per item, and the errors of the items that
    * failed by index. Calls after the first, or after a cancel, are ignored.
@@ -25,8 +31,12 @@ export interface Chunk<P = unknown> {
 export interface ExecutorHost {
   /** The executor has room again: hand it more queued chunks. */
   pump(): void;
-  /** The initializer failed: fail pending and new work with `BrokenPoolError`. */
-  broken(cause: unknown): void;
+  /**
+   * The pool cannot run tasks: fail pending and new work with
+   * `BrokenPoolError`. `why` completes "Pool is broken as ..."; by default
+   * "its initializer threw".
+   */
+  broken(cause: unknown, why?: string): void;
 }
 
 /** Where chunks run. Every chunk given to `run` must be settled or failed. */
@@ -58,6 +68,8 @@ export interface ExecutorConfig {
   initArgs: unknown[];
   maxTasksPerChild?: number;
   module?: string | URL;
+  /** Where the worker entry is (Pool only). */
+  workerUrl?: string | URL;
 }
 
 /** Builds an executor for a pool. */

@@ -1,9 +1,12 @@
 // One imap/imapUnordered call: reads its input lazily, at most bufferSize
 // chunks ahead of what was yielded, and yields in input or completion order.
 import { TimeoutError } from "./errors.ts";
+import type { Transfer } from "./_executor.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
-import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import type { Job, Place, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import { checkStep, closeIterator } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
+import { startTimer, type Timer } from "./_timer.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
 
 /** What an imap call asks for, already validated. */
@@ -15,6 +18,7 @@ export interface IMapCall {
   chunkSize: number;
   bufferSize: number;
   signal?: AbortSignal;
+  transfer?: Transfer;
 }
 
 interface Slot {
@@ -28,7 +32,7 @@ interface Slot {
 interface Waiter {
   resolve: (result: IteratorResult<unknown, undefined>) => void;
   reject: (error: unknown) => void;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: Timer;
 }
 
 type Taken = { ok: true; result: IteratorResult<unknown, undefined> } | {
@@ -69,6 +73,7 @@ class IMapJob implements Job {
   #tracked = false;
   #waiters: Waiter[] = [];
   #onAbort: (() => void) | undefined;
+  #place: Place | undefined;
 
   constructor(scheduler: Scheduler, call: IMapCall) {
     this.#scheduler = scheduler;
@@ -104,6 +109,9 @@ class IMapJob implements Job {
     }
     this.#tracked = true;
     scheduler.track(this);
+    // The call keeps its place in the queue for the chunks its first feed
+    // submits, a microtask or a task resolution later.
+    if (!this.#async) this.#place = scheduler.reserve();
     // Started a microtask later, so no task runs before imap() has returned.
     queueMicrotask(() => this.#feed());
   }
@@ -127,14 +135,14 @@ class IMapJob implements Job {
       const waiter: Waiter = { resolve, reject };
       this.#waiters.push(waiter);
       if (ms === undefined) return;
-      waiter.timer = setTimeout(() => {
+      waiter.timer = startTimer(ms, () => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
         reject(
           new TimeoutError(
             `Timed out after ${ms} ms waiting for the next result`,
           ),
         );
-      }, ms);
+      });
     });
   }
 
@@ -151,7 +159,13 @@ class IMapJob implements Job {
     return Promise.resolve(DONE);
   }
 
+  // Gives up the call's place in the queue, if it holds one.
+  #leave(): void {
+    if (this.#place) this.#scheduler.release(this.#place);
+  }
+
   cancel(reason: unknown): void {
+    this.#leave();
     if (!this.#ended && !this.#fatal) this.#fatal = { error: reason };
     this.#stopped = true;
     this.#scheduler.cancel(this.#inFlight.keys());
@@ -185,9 +199,11 @@ class IMapJob implements Job {
         const items: unknown[] = [];
         try {
           while (items.length < chunkSize && !this.#stopped) {
-            const step = this.#async
-              ? await (this.#source as AsyncIterator<unknown>).next()
-              : (this.#source as Iterator<unknown>).next();
+            const step = checkStep(
+              this.#async
+                ? await (this.#source as AsyncIterator<unknown>).next()
+                : (this.#source as Iterator<unknown>).next(),
+            );
             if (step.done) {
               this.#inputDone = true;
               break;
@@ -205,6 +221,8 @@ class IMapJob implements Job {
           star,
           0,
           this.#deliver,
+          this.#call.transfer,
+          this.#place,
         );
         this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
         this.#outstanding++;
@@ -215,6 +233,7 @@ class IMapJob implements Job {
       this.#stopped = true;
     } finally {
       this.#feeding = false;
+      this.#leave();
     }
     this.#flush();
     this.#untrackIfIdle();
@@ -279,7 +298,7 @@ class IMapJob implements Job {
       if (!taken) break;
       took = true;
       const waiter = this.#waiters.shift()!;
-      clearTimeout(waiter.timer);
+      waiter.timer?.clear();
       if (taken.ok) waiter.resolve(taken.result);
       else waiter.reject(taken.error);
     }
@@ -287,6 +306,7 @@ class IMapJob implements Job {
   }
 
   #end(): void {
+    this.#leave();
     this.#ended = true;
     this.#stopped = true;
     this.#fatal = undefined;
@@ -298,13 +318,7 @@ class IMapJob implements Job {
   #closeSource(): void {
     const source = this.#source;
     this.#source = undefined;
-    if (!source || this.#inputDone) return;
-    try {
-      const closing = source.return?.();
-      if (isThenable(closing)) closing.then(undefined, () => {});
-    } catch {
-      // A source that fails to close has nothing more to give.
-    }
+    if (source && !this.#inputDone) closeIterator(source);
   }
 
   #untrackIfIdle(): void {

@@ -1,20 +1,22 @@
 // One call of the map family (and apply, a map of one): chunks the input,
 // gathers results in input order, runs the callbacks, settles an AsyncResult.
 import { AsyncResult } from "./async_result.ts";
+import type { Transfer } from "./_executor.ts";
+import { AsyncInput } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
-import type { Job, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import type { Job, Place, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 
 /** What a map-family call asks for, already validated. */
 export interface MapCall {
   task: unknown;
-  /** The input, collected; or a promise of it (an AsyncIterable). */
-  input: readonly unknown[] | Promise<readonly unknown[]>;
+  /** The input, read; an async one to read; or the error reading it threw. */
+  input: readonly unknown[] | AsyncInput | Promise<never>;
   star: boolean;
   /** Settle with the first result rather than the list (apply). */
   single: boolean;
   chunkSize?: number;
   signal?: AbortSignal;
-  transfer?: object[];
+  transfer?: Transfer;
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
 }
@@ -44,6 +46,8 @@ class MapJob implements Job {
   #failed: { error: unknown } | undefined;
   #settled = false;
   #onAbort: (() => void) | undefined;
+  #asyncInput: AsyncInput | undefined;
+  #place: Place | undefined;
 
   constructor(
     scheduler: Scheduler,
@@ -57,30 +61,47 @@ class MapJob implements Job {
     this.#reject = reject;
     // Everything starts or ends a microtask later, so no task runs and no
     // callback fires before the call has returned its result.
-    const { signal, task, input } = call;
+    const { signal, task } = call;
+    let input: readonly unknown[] | Promise<readonly unknown[]> | AsyncInput =
+      call.input;
     if (signal?.aborted) {
       queueMicrotask(() => this.#finish({ error: signal.reason }));
     } else {
+      if (input instanceof AsyncInput) {
+        this.#asyncInput = input;
+        input = input.read();
+      }
       if (signal) {
         this.#onAbort = () => this.cancel(signal.reason);
         signal.addEventListener("abort", this.#onAbort, { once: true });
       }
       scheduler.track(this);
     }
+    // A task still being resolved keeps the call's place in the queue.
+    if (isThenable(task) && !isThenable(input) && !signal?.aborted) {
+      this.#place = scheduler.reserve();
+    }
     if (isThenable(task) || isThenable(input)) {
       Promise.all([task, input]).then(
-        ([task, input]) => this.#start(task, input),
+        ([task, input]) => this.#start(task, input as readonly unknown[]),
         (error) => this.#finish({ error }),
       );
-    } else queueMicrotask(() => this.#start(task, input as readonly unknown[]));
+    } else if (!signal?.aborted) {
+      // Queued now, to keep the call's place; started a microtask later.
+      this.#start(task, input as readonly unknown[], true);
+    }
   }
 
-  #start(task: unknown, input: readonly unknown[]): void {
+  #start(task: unknown, input: readonly unknown[], now = false): void {
     if (this.#settled) return;
     const { star } = this.#call;
     const n = input.length;
     this.#results = new Array(n);
-    if (n === 0) return this.#finish();
+    if (n === 0) {
+      if (now) queueMicrotask(() => this.#finish());
+      else this.#finish();
+      return;
+    }
     const size = this.#call.chunkSize ??
       defaultChunkSize(n, this.#scheduler.processes);
     for (let start = 0; start < n && !this.#settled; start += size) {
@@ -93,10 +114,18 @@ class MapJob implements Job {
           start,
           this.#deliver,
           this.#call.transfer,
+          this.#place,
         ),
       );
     }
-    this.#scheduler.pump();
+    this.#leave();
+    if (now) queueMicrotask(() => this.#scheduler.pump());
+    else this.#scheduler.pump();
+  }
+
+  // Gives up the call's place in the queue, if it holds one.
+  #leave(): void {
+    if (this.#place) this.#scheduler.release(this.#place);
   }
 
   #deliver = (
@@ -127,6 +156,8 @@ class MapJob implements Job {
   #finish(failure?: { error: unknown }): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#asyncInput?.stop();
+    this.#leave();
     if (this.#onAbort) {
       this.#call.signal!.removeEventListener("abort", this.#onAbort);
     }

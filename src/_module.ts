@@ -16,21 +16,48 @@ export function moduleSpecifier(module: string | URL): string {
   return module;
 }
 
+/**
+ * What to add to an import error of `module`: a relative path is resolved
+ * against the working directory, which is rarely what was meant.
+ */
+export function moduleHint(module: string | URL): string {
+  if (typeof module !== "string" || !/^\.{1,2}\//.test(module)) return "";
+  return ` ('module' ${
+    JSON.stringify(module)
+  } is resolved against the working directory; for a module next to your code, pass new URL(${
+    JSON.stringify(module)
+  }, import.meta.url))`;
+}
+
 /** A pool's `options.module`: imported once, then read synchronously. */
 export class TaskModule {
   readonly specifier: string;
+  /** What to add to an import error (see {@linkcode moduleHint}). */
+  readonly hint: string;
+  /** Importing it failed. */
+  failed = false;
   #exports: Record<string, unknown> | undefined;
   #loading: Promise<Record<string, unknown>> | undefined;
 
   constructor(module: string | URL) {
     this.specifier = moduleSpecifier(module);
+    this.hint = moduleHint(module);
   }
 
   /** `use(exports)`: at once when the module is imported, else once it is. */
   read<T>(use: (exports: Record<string, unknown>) => T): T | Promise<T> {
     if (this.#exports) return use(this.#exports);
-    this.#loading ??= import(this.specifier).then((exports) =>
-      this.#exports = exports
+    this.#loading ??= import(this.specifier).then(
+      (exports) => this.#exports = exports,
+      (error) => {
+        this.failed = true;
+        throw new Error(
+          `Cannot import the task module '${this.specifier}'${this.hint}: ${
+            (error as Error)?.message ?? error
+          }`,
+          { cause: error },
+        );
+      },
     );
     return this.#loading.then(use);
   }

@@ -1,5 +1,5 @@
 // Reading pool and call options: defaults and validation in one place.
-import type { ExecutorConfig } from "./_executor.ts";
+import type { ExecutorConfig, Transfer } from "./_executor.ts";
 import type { PoolOptions } from "./types.ts";
 import * as check from "./_validate.ts";
 import { cpuCount } from "./_runtime.ts";
@@ -13,11 +13,7 @@ export function poolConfig(
     ? { processes: options }
     : options;
   if (typeof opts !== "object" || opts === null) {
-    throw new TypeError(
-      `Cannot ${action} as 'options' must be a number or an object: current value is ${
-        String(options)
-      }`,
-    );
+    check.fail(action, "options", "a number or an object", options);
   }
   const processes = opts.processes === undefined
     ? cpuCount()
@@ -35,11 +31,13 @@ export function poolConfig(
     opts.module !== undefined && typeof opts.module !== "string" &&
     !(opts.module instanceof URL)
   ) {
-    throw new TypeError(
-      `Cannot ${action} as 'module' must be a string or a URL: current value is ${
-        String(opts.module)
-      }`,
-    );
+    check.fail(action, "module", "a string or a URL", opts.module);
+  }
+  if (
+    opts.workerUrl !== undefined && typeof opts.workerUrl !== "string" &&
+    !(opts.workerUrl instanceof URL)
+  ) {
+    check.fail(action, "workerUrl", "a string or a URL", opts.workerUrl);
   }
   return {
     processes,
@@ -47,6 +45,7 @@ export function poolConfig(
     initArgs: opts.initArgs ?? [],
     maxTasksPerChild: opts.maxTasksPerChild,
     module: opts.module,
+    workerUrl: opts.workerUrl,
   };
 }
 
@@ -55,26 +54,27 @@ export interface AnyCallOptions {
   chunkSize?: number;
   bufferSize?: number;
   signal?: AbortSignal;
-  transfer?: object[];
+  transfer?: Transfer;
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
 }
 
-/** Validates a call's options; a number stands for `chunkSize`. */
+/**
+ * Validates a call's options; a number stands for `chunkSize`. `transfer` is
+ * a list for the apply family (`"list"`), a function of the item for the map
+ * family (`"function"`).
+ */
 export function callOptions(
   action: string,
   options: number | AnyCallOptions | undefined,
+  transfer: "list" | "function",
 ): AnyCallOptions {
   if (options === undefined) return {};
   if (typeof options === "number") {
     return { chunkSize: check.positiveInteger(action, "chunkSize", options) };
   }
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot ${action} as 'options' must be a number or an object: current value is ${
-        String(options)
-      }`,
-    );
+    check.fail(action, "options", "a number or an object", options);
   }
   if (options.chunkSize !== undefined) {
     check.positiveInteger(action, "chunkSize", options.chunkSize);
@@ -85,11 +85,17 @@ export function callOptions(
   check.signal(action, options.signal);
   check.optionalFunction(action, "callback", options.callback);
   check.optionalFunction(action, "errorCallback", options.errorCallback);
-  if (options.transfer !== undefined && !Array.isArray(options.transfer)) {
-    throw new TypeError(
-      `Cannot ${action} as 'transfer' must be an array: current value is ${
-        String(options.transfer)
-      }`,
+  const given = options.transfer;
+  if (given === undefined) return options;
+  if (transfer === "list" && !Array.isArray(given)) {
+    check.fail(action, "transfer", "an array of transferable objects", given);
+  }
+  if (transfer === "function" && typeof given !== "function") {
+    check.fail(
+      action,
+      "transfer",
+      "a function of the item returning its transferable objects (a list is for apply)",
+      given,
     );
   }
   return options;

@@ -3,9 +3,10 @@ import type { ExecutorFactory } from "./_executor.ts";
 import type { AsyncResult } from "./async_result.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import { startIMap } from "./_imap_job.ts";
-import { startMap } from "./_map_job.ts";
+import { AsyncInput, readAll } from "./_input.ts";
+import { type MapCall, startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
-import { type PoolState, Scheduler } from "./_scheduler.ts";
+import { Scheduler } from "./_scheduler.ts";
 import type {
   ApplyAsyncOptions,
   ApplyOptions,
@@ -13,32 +14,24 @@ import type {
   MapAsyncOptions,
   MapOptions,
   PoolOptions,
+  PoolState,
+  TaskOf,
 } from "./types.ts";
 import * as check from "./_validate.ts";
 
-/** A task given as a function of the argument list `A`, or an export name. */
-export type TaskOf<A extends unknown[], R> = ((...args: A) => R) | string;
-
-function collect(
+// A map-family call's input: synchronous iterables read now (arrays copied),
+// async ones read by the job as their items arrive.
+function mapInput(
   iterable: Iterable<unknown> | AsyncIterable<unknown>,
-): readonly unknown[] | Promise<readonly unknown[]> {
-  if (Array.isArray(iterable)) return iterable;
-  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function") {
-    try {
-      return Array.from(iterable as Iterable<unknown>);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+): MapCall["input"] {
+  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    return new AsyncInput(iterable as AsyncIterable<unknown>);
   }
-  return Array.fromAsync
-    ? Array.fromAsync(iterable as AsyncIterable<unknown>)
-    : (async () => {
-      const items: unknown[] = [];
-      for await (const item of iterable as AsyncIterable<unknown>) {
-        items.push(item);
-      }
-      return items;
-    })();
+  try {
+    return readAll(iterable as Iterable<unknown>);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -47,7 +40,7 @@ function collect(
  *
  * @example Usage
  * ```ts
- * import { PoolBase, ThreadPool } from "@multipool/multipool";
+ * import { type PoolBase, ThreadPool } from "@multipool/multipool";
  *
  * const pool: PoolBase = new ThreadPool(2);
  * console.log(await pool.map((x: number) => x + 1, [1, 2])); // [2, 3]
@@ -63,7 +56,7 @@ export class PoolBase {
    * @param options The worker count, or {@linkcode PoolOptions}.
    * @param makeExecutor Builds where chunks run (in-process or in workers).
    */
-  constructor(
+  protected constructor(
     options: number | PoolOptions | undefined,
     makeExecutor: ExecutorFactory,
   ) {
@@ -112,8 +105,8 @@ export class PoolBase {
     const action = "apply the task";
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
-    const input = [check.argList(action, "args", args)];
-    const opts = callOptions(action, options as AnyCallOptions);
+    const input = [check.argList(action, "args", args).slice()];
+    const opts = callOptions(action, options as AnyCallOptions, "list");
     return this.#startMap(task, input, true, true, opts);
   }
 
@@ -128,7 +121,7 @@ export class PoolBase {
   map<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapOptions,
+    options?: number | MapOptions<T>,
   ): Promise<Awaited<R>[]> {
     return this.mapAsync(fn, iterable, options).get();
   }
@@ -144,7 +137,7 @@ export class PoolBase {
   mapAsync<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapAsyncOptions<Awaited<R>[]>,
+    options?: number | MapAsyncOptions<Awaited<R>[], T>,
   ): AsyncResult<Awaited<R>[]> {
     return this.#mapFamily(
       "map",
@@ -166,7 +159,7 @@ export class PoolBase {
   starmap<A extends unknown[], R>(
     fn: TaskOf<A, R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapOptions,
+    options?: number | MapOptions<A>,
   ): Promise<Awaited<R>[]> {
     return this.starmapAsync(fn, iterable, options).get();
   }
@@ -182,7 +175,7 @@ export class PoolBase {
   starmapAsync<A extends unknown[], R>(
     fn: TaskOf<A, R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapAsyncOptions<Awaited<R>[]>,
+    options?: number | MapAsyncOptions<Awaited<R>[], A>,
   ): AsyncResult<Awaited<R>[]> {
     return this.#mapFamily(
       "starmap",
@@ -204,9 +197,9 @@ export class PoolBase {
   imap<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions,
+    options?: number | IMapOptions<T>,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imap", fn, iterable, true, options);
+    return this.#imap("imap", fn, iterable, true, options as AnyCallOptions);
   }
 
   /**
@@ -220,9 +213,15 @@ export class PoolBase {
   imapUnordered<T, R>(
     fn: TaskOf<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions,
+    options?: number | IMapOptions<T>,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imapUnordered", fn, iterable, false, options);
+    return this.#imap(
+      "imapUnordered",
+      fn,
+      iterable,
+      false,
+      options as AnyCallOptions,
+    );
   }
 
   /** Stops taking new work; what was submitted still runs. Call `join()` next. */
@@ -275,14 +274,14 @@ export class PoolBase {
   ): AsyncResult<never> {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
-    const opts = callOptions(action, options);
-    const input = collect(check.iterable(action, iterable));
+    const opts = callOptions(action, options, "function");
+    const input = mapInput(check.iterable(action, iterable));
     return this.#startMap(task, input, star, false, opts);
   }
 
   #startMap(
     task: unknown,
-    input: readonly unknown[] | Promise<readonly unknown[]>,
+    input: MapCall["input"],
     star: boolean,
     single: boolean,
     opts: AnyCallOptions,
@@ -305,20 +304,21 @@ export class PoolBase {
     fn: unknown,
     iterable: unknown,
     ordered: boolean,
-    options: number | IMapOptions | undefined,
+    options: number | AnyCallOptions | undefined,
   ): IMapIterator<never> {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
     const input = check.iterable(action, iterable);
-    const opts = callOptions(action, options);
+    const opts = callOptions(action, options, "function");
     return startIMap(this.#scheduler, {
       task: this.#prepare(task),
-      input,
+      input: Array.isArray(input) ? input.slice() : input,
       star: false,
       ordered,
       chunkSize: opts.chunkSize ?? 1,
       bufferSize: opts.bufferSize ?? 2 * this.processes,
       signal: opts.signal,
+      transfer: opts.transfer,
     });
   }
 

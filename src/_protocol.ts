@@ -6,6 +6,15 @@ import type { TaskRef } from "./_task_ref.ts";
 /**
  * The key under which a worker receives the pool's own `MessagePort`: in
  * `workerData` (worker threads), or in reply to `[PORT_KEY]` (Web Workers).
+ *
+ * @example A custom worker-threads adapter hands the port over so
+ * ```ts ignore
+ * import { Worker } from "node:worker_threads";
+ * import { PORT_KEY } from "@multipool/multipool/worker";
+ *
+ * const { port1, port2 } = new MessageChannel();
+ * new Worker(url, { workerData: { [PORT_KEY]: port2 }, transferList: [port2] });
+ * ```
  */
 export const PORT_KEY = "multipool:port";
 
@@ -30,7 +39,7 @@ export const RESULT = 0;
 export const FAILED = 1;
 /** Worker → parent: `[READY]`, the module is loaded and the initializer has run. */
 export const READY = 2;
-/** Worker → parent: `[INIT_FAILED, wire]`, loading the module or the initializer threw. */
+/** Worker → parent: `[INIT_FAILED, wire, stage]`, importing the module (`"module"`) or the initializer (`"initializer"`) threw. */
 export const INIT_FAILED = 3;
 /**
  * Worker → parent: `[HELLO]`, the worker listens. The parent sends nothing
@@ -82,7 +91,7 @@ export type ReplyMessage =
   | [typeof FAILED, number, Wire]
   | [typeof READY]
   | [typeof HELLO]
-  | [typeof INIT_FAILED, Wire]
+  | [typeof INIT_FAILED, Wire, "module" | "initializer"]
   | [typeof STARTED, number]
   | [typeof UNREADABLE, number]
   | [typeof EXIT, number | undefined, Wire?];
@@ -114,56 +123,116 @@ const BUILTINS: Record<string, ErrorClass> = {
 };
 const OWN = new Set(["name", "message", "stack", "cause"]);
 
+// A thrown value that is not an error, made clonable: as it is, or as text.
 function clonable(value: unknown): unknown {
   if (
     value === null || typeof value !== "object" && typeof value !== "function"
   ) {
-    return value;
+    return typeof value === "symbol" ? String(value) : value;
   }
   try {
     return structuredClone(value);
   } catch {
+    return text(value);
+  }
+}
+
+/** `value`, if it survives structured clone as it is; else `DROP`. */
+const DROP = Symbol("drop");
+function prop(value: unknown): unknown {
+  if (value === null || typeof value !== "object") {
+    return typeof value === "symbol" || typeof value === "function"
+      ? DROP
+      : value;
+  }
+  try {
+    return structuredClone(value);
+  } catch {
+    return DROP;
+  }
+}
+
+// Reads `key` of `object`; a throwing getter reads as `DROP`.
+function read(object: object, key: PropertyKey): unknown {
+  try {
+    return (object as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return DROP;
+  }
+}
+
+// `String(value)` that never throws (a revoked Proxy throws even in
+// `Object.prototype.toString`).
+function text(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
     try {
-      return String(value);
-    } catch {
       return Object.prototype.toString.call(value);
+    } catch {
+      return `[${typeof value}]`;
     }
   }
 }
 
+// `instanceof` runs a Proxy's traps, which may throw.
 function isError(value: unknown): value is Error {
-  return value instanceof Error ||
-    (typeof DOMException === "function" && value instanceof DOMException);
+  try {
+    return value instanceof Error ||
+      (typeof DOMException === "function" && value instanceof DOMException);
+  } catch {
+    return false;
+  }
 }
 
-/** Takes a thrown value apart so it survives the trip with its class, name, own properties and cause. */
+/**
+ * Takes a thrown value apart so it survives the trip with its class, name,
+ * own properties and cause. Never throws: what cannot be cloned or read
+ * (symbols, functions, throwing getters) is dropped, never the error.
+ */
 export function toWire(thrown: unknown, depth = 0): Wire {
+  try {
+    return errorToWire(thrown, depth);
+  } catch {
+    // A Proxy whose traps throw where a plain error cannot.
+    return { value: text(thrown) };
+  }
+}
+
+function errorToWire(thrown: unknown, depth: number): Wire {
   if (!isError(thrown) || depth > 16) return { value: clonable(thrown) };
-  const error = thrown as Error & Record<string, unknown>;
+  const error = thrown as Error;
   const record: ErrorRecord = {
-    name: String(error.name),
-    message: String(error.message),
+    name: text(read(error, "name")),
+    message: text(read(error, "message")),
   };
-  if (typeof error.stack === "string") record.stack = error.stack;
+  const stack = read(error, "stack");
+  if (typeof stack === "string") record.stack = stack;
   if (typeof DOMException === "function" && error instanceof DOMException) {
     record.dom = true;
   }
   if (Object.hasOwn(error, "cause")) {
-    record.cause = toWire(error.cause, depth + 1);
+    const cause = read(error, "cause");
+    if (cause !== DROP) record.cause = toWire(cause, depth + 1);
   }
   const keys = Object.keys(error);
   if (error instanceof AggregateError) keys.push("errors");
   for (const key of keys) {
     if (OWN.has(key)) continue;
-    const value = error[key];
-    (record.props ??= {})[key] = key === "errors" && Array.isArray(value)
-      ? {
+    const value = read(error, key);
+    let wire: Wire;
+    if (key === "errors" && Array.isArray(value)) {
+      wire = {
         value: value.map((item) => toWire(item, depth + 1)),
         errors: true,
-      } as Wire
-      : isError(value)
-      ? toWire(value, depth + 1)
-      : { value: clonable(value) };
+      } as Wire;
+    } else if (isError(value)) wire = toWire(value, depth + 1);
+    else {
+      const kept = prop(value);
+      if (kept === DROP) continue;
+      wire = { value: kept };
+    }
+    (record.props ??= {})[key] = wire;
   }
   return { error: record };
 }

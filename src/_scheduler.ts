@@ -6,12 +6,14 @@ import type {
   Executor,
   ExecutorConfig,
   ExecutorFactory,
+  Transfer,
 } from "./_executor.ts";
 import {
   BrokenPoolError,
   PoolClosedError,
   PoolTerminatedError,
 } from "./errors.ts";
+import type { PoolState } from "./types.ts";
 
 /** A call in flight, as the scheduler sees it. */
 export interface Job {
@@ -37,7 +39,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   readonly task: P;
   readonly items: readonly unknown[];
   readonly star: boolean;
-  readonly transfer?: object[];
+  readonly transfer?: Transfer;
   /** Where in the job's input the first item stands. */
   readonly start: number;
   state: number = QUEUED;
@@ -51,7 +53,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
   ) {
     this.#scheduler = scheduler;
     this.task = task;
@@ -77,15 +79,24 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   }
 }
 
-/** The pool's lifecycle state. */
-export type PoolState = "running" | "closed" | "terminated";
+/**
+ * A place in the queue that a call takes when it is made, before its chunks
+ * exist (its task is still being resolved): chunks submitted into it start
+ * before anything queued after it, and nothing queued after it starts while
+ * it is open and empty. So chunks start in call order, whatever the method.
+ */
+export class Place {
+  chunks: (ScheduledChunk | undefined)[] = [];
+  head = 0;
+  open = true;
+}
 
 /** Queue, lifecycle and job tracking shared by `ThreadPool` and `Pool`. */
 export class Scheduler {
   readonly processes: number;
   readonly executor: Executor;
   state: PoolState = "running";
-  #queue: (ScheduledChunk | undefined)[] = [];
+  #queue: (ScheduledChunk | Place | undefined)[] = [];
   #head = 0;
   #running = new Set<ScheduledChunk>();
   #jobs = new Set<Job>();
@@ -99,7 +110,7 @@ export class Scheduler {
     this.processes = config.processes;
     this.executor = makeExecutor({
       pump: () => this.pump(),
-      broken: (cause) => this.#break(cause),
+      broken: (cause, why) => this.#break(cause, why),
     }, config);
   }
 
@@ -120,14 +131,32 @@ export class Scheduler {
     if (this.#jobs.delete(job) && this.#jobs.size === 0) this.#wakeIdle();
   }
 
-  /** Makes a chunk and queues it; call `pump()` once the call has queued all it has. */
+  /** Takes a place at the back of the queue for chunks to come. */
+  reserve(): Place {
+    const place = new Place();
+    this.#queue.push(place);
+    return place;
+  }
+
+  /** Gives up a place: what was submitted into it stays, later chunks go to the back. */
+  release(place: Place): void {
+    if (!place.open) return;
+    place.open = false;
+    this.pump();
+  }
+
+  /**
+   * Makes a chunk and queues it, into `place` while that is open; call
+   * `pump()` once the call has queued all it has.
+   */
   submit<P>(
     task: P,
     items: readonly unknown[],
     star: boolean,
     start: number,
     deliver: Deliver,
-    transfer?: object[],
+    transfer?: Transfer,
+    place?: Place,
   ): ScheduledChunk<P> {
     const chunk = new ScheduledChunk(
       this,
@@ -138,8 +167,29 @@ export class Scheduler {
       deliver,
       transfer,
     );
-    this.#queue.push(chunk as ScheduledChunk);
+    if (place?.open) place.chunks.push(chunk as ScheduledChunk);
+    else this.#queue.push(chunk as ScheduledChunk);
     return chunk;
+  }
+
+  // The next queued chunk, or undefined: the queue is empty, or waits on an open place.
+  #next(): ScheduledChunk | undefined {
+    const queue = this.#queue;
+    while (this.#head < queue.length) {
+      const entry = queue[this.#head]!;
+      if (!(entry instanceof Place)) {
+        queue[this.#head++] = undefined;
+        return entry;
+      }
+      if (entry.head < entry.chunks.length) {
+        const chunk = entry.chunks[entry.head]!;
+        entry.chunks[entry.head++] = undefined;
+        return chunk;
+      }
+      if (entry.open) return undefined;
+      queue[this.#head++] = undefined;
+    }
+    return undefined;
   }
 
   /** Hands queued chunks to the executor while it has room. */
@@ -152,13 +202,12 @@ export class Scheduler {
     try {
       do {
         this.#again = false;
-        const queue = this.#queue;
         while (
-          this.#head < queue.length && this.state !== "terminated" &&
-          this.#broken === undefined && this.executor.hasCapacity()
+          this.state !== "terminated" && this.#broken === undefined &&
+          this.executor.hasCapacity()
         ) {
-          const chunk = queue[this.#head]!;
-          queue[this.#head++] = undefined;
+          const chunk = this.#next();
+          if (chunk === undefined) break;
           if (chunk.state !== QUEUED) continue;
           chunk.state = RUNNING;
           this.#running.add(chunk);
@@ -168,6 +217,7 @@ export class Scheduler {
             chunk.fail(error);
           }
         }
+        const queue = this.#queue;
         if (this.#head === queue.length) {
           this.#queue = [];
           this.#head = 0;
@@ -253,19 +303,21 @@ export class Scheduler {
     return stopped;
   }
 
-  #break(cause: unknown): void {
+  #break(cause: unknown, why = "its initializer threw"): void {
     if (this.#broken || this.state === "terminated") return;
-    this.#broken = new BrokenPoolError(
-      "Pool is broken as its initializer threw",
-      { cause },
-    );
+    this.#broken = new BrokenPoolError(`Pool is broken as ${why}`, { cause });
     this.#cancelAll(this.#broken);
   }
 
   // Marks every chunk done first, so the jobs' cancels do not ask the
   // executor to stop chunks one by one: it is stopping (or broken) as a whole.
   #cancelAll(reason: unknown): void {
-    for (const chunk of this.#queue) if (chunk) chunk.state = DONE;
+    for (const entry of this.#queue) {
+      if (entry instanceof Place) {
+        for (const chunk of entry.chunks) if (chunk) chunk.state = DONE;
+        entry.open = false;
+      } else if (entry) entry.state = DONE;
+    }
     this.#queue = [];
     this.#head = 0;
     for (const chunk of this.#running) chunk.state = DONE;

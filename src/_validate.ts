@@ -1,8 +1,10 @@
 // Argument checks shared by the pools, with std-style messages.
 import type { Task } from "./types.ts";
 
-function show(value: unknown): string {
+/** A value as option errors show it: strings quoted, functions by name, arrays as arrays. */
+export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "function") {
     return `function ${value.name || "(anonymous)"}`;
   }
@@ -77,6 +79,20 @@ export function argList(
   if (Array.isArray(value)) return value;
   throw new TypeError(
     `Cannot ${action} as '${name}' must be an array: current value is ${
+      show(value)
+    }`,
+  );
+}
+
+/** Throws a `TypeError`: `name` must be `what`. */
+export function fail(
+  action: string,
+  name: string,
+  what: string,
+  value: unknown,
+): never {
+  throw new TypeError(
+    `Cannot ${action} as '${name}' must be ${what}: current value is ${
       show(value)
     }`,
   );

@@ -1,32 +1,69 @@
-// The worker entry of Pool (`multipool/worker`): picks the transport from
-// what the worker is given and serves the pool over it.
-//
-// - A `node:worker_threads` worker (Deno, Node, Bun) finds the pool's own
-//   `MessagePort` in `workerData[PORT_KEY]`.
-// - A Web Worker (browsers; Deno and Bun with adapters/web) says
-//   `[PORT_KEY]` on its global scope and receives the port in reply.
-//
-// Either way the pool's protocol runs on a channel of its own, so a task may
-// use `parentPort` or `self.postMessage` freely. `node:worker_threads` is
-// imported only where `node:` modules exist: a browser never fetches it.
+/**
+ * The worker entry of `Pool` (`@multipool/multipool/worker`, npm:
+ * `multipool/worker`): the module every worker starts from. It picks its
+ * transport from what the worker is given and serves the pool over it:
+ *
+ * - a `node:worker_threads` worker (Deno, Node, Bun) finds the pool's own
+ *   `MessagePort` in `workerData[PORT_KEY]`;
+ * - a Web Worker (browsers; Deno and Bun with `adapters/web`) says
+ *   `[PORT_KEY]` on its global scope and receives the port in reply;
+ * - anything else (a child process, say) imports this module and calls
+ *   {@linkcode serve} with a transport of its own.
+ *
+ * Either way the pool's protocol runs on a channel of its own, so a task may
+ * use `parentPort` or `self.postMessage` freely. `node:worker_threads` is
+ * imported only where `node:` modules exist: a browser never fetches it.
+ *
+ * An app that bundles or serves the worker entry itself points
+ * `PoolOptions.workerUrl` at it.
+ *
+ * @example Bundling the worker entry next to the app (esbuild)
+ * ```sh ignore
+ * esbuild app.ts _worker=multipool/worker --bundle --format=esm --outdir=dist
+ * ```
+ *
+ * @module
+ */
 import { hasNodeBuiltins } from "./_runtime.ts";
 import { exiting, serve, type WorkerTransport } from "./_worker_serve.ts";
 import { PORT_KEY } from "./_protocol.ts";
 
 export { PORT_KEY, serve, type WorkerTransport };
 
-/** A `MessagePort` as Node (`on`) or the Web (`addEventListener`) has it. */
-interface AnyPort {
+/**
+ * A `MessagePort` as Node (`on`) or the Web (`addEventListener`) has it.
+ *
+ * @example
+ * ```ts ignore
+ * import type { AnyPort } from "@multipool/multipool/worker";
+ *
+ * const { port1 }: { port1: AnyPort } = new MessageChannel();
+ * ```
+ */
+export interface AnyPort {
+  /** Sends a message to the other end. */
   postMessage(message: unknown): void;
+  /** Node's way to listen. */
   on?(event: string, listener: (data: unknown) => void): void;
+  /** The Web's way to listen. */
   addEventListener?(
     event: string,
     listener: (event: { data: unknown }) => void,
   ): void;
+  /** Starts delivery (Web ports listened to with `addEventListener`). */
   start?(): void;
 }
 
-/** A transport over a `MessagePort`. */
+/**
+ * A {@linkcode WorkerTransport} over a `MessagePort` (Node's or the Web's).
+ *
+ * @example Serving a pool over a port received some other way
+ * ```ts ignore
+ * import { portTransport, serve } from "@multipool/multipool/worker";
+ *
+ * self.onmessage = (event) => serve(portTransport(event.data.port));
+ * ```
+ */
 export function portTransport(port: AnyPort): WorkerTransport {
   return {
     post: (message) => port.postMessage(message),

@@ -24,16 +24,32 @@ import {
   UNREADABLE,
 } from "./_protocol.ts";
 import { sharedMemory } from "./_runtime.ts";
+import { moduleSpecifier } from "./_module.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
-import { WorkerSlot as Slot } from "./_worker_slot.ts";
+import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
 
-// The worker entry next to this module, `.ts` from sources, `.js` when built.
-function workerUrl(): URL {
-  const ext = /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ??
-    ".js";
-  return new URL(`./_worker${ext}`, import.meta.url);
+// The worker entry: `options.workerUrl`, else the one next to this module,
+// by a literal URL that bundlers follow (the npm build makes it `.js`).
+function workerUrl(given: string | URL | undefined): URL {
+  if (given !== undefined) return new URL(moduleSpecifier(given));
+  return new URL("./_worker.ts", import.meta.url);
+}
+
+// Adapters already warned that they cannot stop a synchronous loop.
+const warned = new WeakSet<WorkerAdapter>();
+
+// Warns once per adapter that cannot stop a worker in a synchronous loop.
+function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
+  if (!adapter || adapter.stopsSynchronousLoops !== false) return;
+  if (warned.has(adapter)) return;
+  warned.add(adapter);
+  console.warn(
+    `multipool: a '${adapter.name}' worker was terminated while running a task; ` +
+      `this runtime cannot stop a thread in a synchronous loop, so it may keep ` +
+      `a core busy until the process exits`,
+  );
 }
 
 function describe(error: unknown): string {
@@ -58,7 +74,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   #stopped = false;
   /** Crashes in a row in which no chunk had started. */
   #fruitless = 0;
-  #url = workerUrl();
+  #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
 
@@ -69,6 +85,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   ) {
     this.#host = host;
     this.#config = config;
+    this.#url = workerUrl(config.workerUrl);
     this.#refs = new TaskRefs(config.module);
     const init = config.initializer;
     this.#ready = Promise.all([
@@ -89,8 +106,21 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   prepare(task: Task): Prepared | Promise<Prepared> {
-    if (!this.#isReady) return this.#ready.then(() => this.#refs.prepare(task));
-    return this.#refs.prepare(task);
+    const prepared = this.#isReady
+      ? this.#refs.prepare(task)
+      : this.#ready.then(() => this.#refs.prepare(task));
+    if (!(prepared instanceof Promise)) return prepared;
+    // A module that cannot be imported breaks the pool, whoever finds out.
+    return prepared.catch((error) => {
+      const module = this.#refs.module;
+      if (module?.failed) this.#break(error.cause, this.#unimportable());
+      throw error;
+    });
+  }
+
+  #unimportable(): string {
+    const module = this.#refs.module!;
+    return `its module '${module.specifier}' could not be imported${module.hint}`;
   }
 
   hasCapacity(): boolean {
@@ -135,10 +165,13 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (max !== undefined && slot.chunks >= max) slot.live = false;
   }
 
-  // Arguments that cannot be structured-cloned fail their chunk.
-  #unsent = (chunk: Chunk<Prepared>, error: unknown): void => {
+  // A chunk none of whose items could be sent fails, item by item.
+  #unsent = (
+    chunk: Chunk<Prepared>,
+    errors: ReadonlyMap<number, unknown>,
+  ): void => {
     this.#where.delete(chunk);
-    chunk.fail(cloneError("the task's arguments to the worker", error));
+    chunk.settle(new Array(chunk.items.length), errors);
   };
 
   #spawn(): Slot {
@@ -167,8 +200,11 @@ export class WorkerExecutor implements Executor<Prepared> {
         this.#where.delete(chunk);
         this.#fruitless = 0;
         this.#freed(slot);
-        if (message[0] === FAILED) chunk.fail(fromWire(message[2]));
-        else chunk.settle(message[2], message[3] && errorsFromWire(message[3]));
+        const sent = slot.sentItems(message[1], chunk);
+        const [values, errors] = message[0] === FAILED
+          ? [new Array(sent), everyItem(sent, fromWire(message[2]))]
+          : [message[2], message[3] && errorsFromWire(message[3])];
+        chunk.settle(...slot.restore(message[1], values, errors));
         return;
       }
       case HELLO:
@@ -186,11 +222,15 @@ export class WorkerExecutor implements Executor<Prepared> {
         slot.ready = true;
         return;
       case INIT_FAILED:
-        this.#break(fromWire(message[1]));
+        this.#break(
+          fromWire(message[1]),
+          message[2] === "module" ? this.#unimportable() : undefined,
+        );
         return;
       case STARTED:
         if (slot.onStarted(message[1]) && !slot.dead) {
           // An aborted chunk had started after all: stop it with its worker.
+          warnUnstoppable(this.#adapter);
           this.#stop(slot);
           this.#evacuate(slot);
         }
@@ -293,6 +333,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         new WorkerCrashedError(`Worker ${how} before it was ready`, {
           cause: error,
         }),
+        `a worker ${how} before it was ready`,
       );
       return;
     }
@@ -376,19 +417,20 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#freed(slot);
     } else {
       // Running: stop the worker (a synchronous loop stops only so).
+      warnUnstoppable(this.#adapter);
       this.#stop(slot);
       this.#evacuate(slot);
     }
     this.#host.pump();
   }
 
-  #break(cause: unknown): void {
+  #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
-    this.#host.broken(cause);
+    this.#host.broken(cause, why);
   }
 
   async shutdown(): Promise<void> {
@@ -398,6 +440,10 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   terminate(): Promise<void> {
+    const running = this.#slots.some((slot) =>
+      [...slot.inflight.keys()].some((seq) => slot.started(seq))
+    );
+    if (running) warnUnstoppable(this.#adapter);
     this.#backlog = [];
     this.#where.clear();
     return this.shutdown();

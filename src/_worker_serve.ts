@@ -45,6 +45,18 @@ interface Entry {
  * How the worker side talks to its pool: given to {@linkcode serve} by the
  * worker entry (a `MessagePort` of the pool's own) or by an adapter's boot
  * module (e.g. a child process's IPC channel).
+ *
+ * @example A transport over a child process's IPC channel
+ * ```ts ignore
+ * import process from "node:process";
+ * import { serve, type WorkerTransport } from "@multipool/multipool/worker";
+ *
+ * const ipc: WorkerTransport = {
+ *   post: (message) => process.send!(message),
+ *   listen: (onMessage) => void process.on("message", onMessage),
+ * };
+ * serve(ipc);
+ * ```
  */
 export interface WorkerTransport {
   /** Send a message to the pool (structured clone, or whatever the channel does). */
@@ -129,14 +141,16 @@ async function init(
   [, module, initializer, initArgs, shared]: InitMessage,
 ): Promise<void> {
   cells = shared;
+  let stage: "module" | "initializer" = "module";
   try {
     if (module !== undefined) {
       specifier = module;
       exports = await import(module);
     }
+    stage = "initializer";
     if (initializer !== undefined) await resolve(initializer)(...initArgs);
   } catch (error) {
-    post([INIT_FAILED, toWire(error)]);
+    post([INIT_FAILED, toWire(error), stage]);
     return;
   }
   post([READY]);
@@ -156,7 +170,24 @@ function drain(): void {
   }
 }
 
+// A task sent as source text, compiled; a Content-Security-Policy without
+// 'unsafe-eval' forbids that: say what to do instead.
 function compile(source: string, name: string | undefined): Fn {
+  try {
+    return compileSource(source, name);
+  } catch (error) {
+    if (!(error instanceof EvalError)) throw error;
+    throw new EvalError(
+      `${error.message}: the task was sent to the worker as source text, which ` +
+        `needs eval (a Content-Security-Policy without 'unsafe-eval' forbids it). ` +
+        `Export the function from the pool's 'module' option (options.module) ` +
+        `and pass it, or its name, as the task`,
+      { cause: error },
+    );
+  }
+}
+
+function compileSource(source: string, name: string | undefined): Fn {
   const indirectEval = eval;
   if (name !== undefined) {
     try {
@@ -207,10 +238,10 @@ function define(ref: TaskRef): Entry {
 // A ReferenceError in a function sent by source: say so, name the identifier.
 function explain(error: unknown, entry: Entry): Wire {
   const wire = toWire(error);
-  if (
-    !entry.source || !(error instanceof ReferenceError) || !("error" in wire)
-  ) return wire;
+  // By the record's name: `instanceof` runs a hostile Proxy's traps.
+  if (!entry.source || !("error" in wire)) return wire;
   const record = wire.error;
+  if (record.name !== "ReferenceError") return wire;
   const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
     /Can't find variable: (\S+)/.exec(record.message)?.[1];
   if (name === undefined) return wire;
@@ -325,6 +356,13 @@ function reply(
 /**
  * Serves a pool over `transport`: the worker side's one entry point. Says
  * HELLO once it listens; the pool sends nothing before.
+ *
+ * @example
+ * ```ts ignore
+ * import { portTransport, serve } from "@multipool/multipool/worker";
+ *
+ * self.onmessage = (event) => serve(portTransport(event.data.port));
+ * ```
  */
 export function serve(transport: WorkerTransport): void {
   post = (message) => transport.post(message);

@@ -3,7 +3,7 @@
 // there is no shared memory), how deep its pipeline may be, and the messages
 // held back until it listens.
 import type { Chunk } from "./_executor.ts";
-import { DEFINE, INIT, RING, RUN, SKIP } from "./_protocol.ts";
+import { cloneError, DEFINE, INIT, RING, RUN, SKIP } from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
 import type { WorkerHandle } from "./worker_adapter.ts";
 
@@ -14,8 +14,64 @@ const MAX_DEPTH = 64;
 /** ...so that about this many milliseconds of work wait in a worker's line. */
 const BUDGET_MS = 2;
 
-/** Called with a chunk whose arguments could not be sent; it is no longer posted. */
-export type Unsent = (chunk: Chunk<Prepared>, error: unknown) => void;
+/** Called with a chunk none of whose items could be sent, and their errors; it is no longer posted. */
+export type Unsent = (
+  chunk: Chunk<Prepared>,
+  errors: ReadonlyMap<number, unknown>,
+) => void;
+
+const ARGUMENTS = "the task's arguments to the worker";
+
+/** The objects a chunk's `items` transfer. */
+function transferOf(
+  chunk: Chunk<Prepared>,
+  items: readonly unknown[],
+): object[] | undefined {
+  const { transfer } = chunk;
+  if (typeof transfer !== "function") return transfer;
+  const list: object[] = [];
+  for (const item of items) list.push(...transfer(item));
+  return list;
+}
+
+/** `error` for each of `n` items, by index. */
+export function everyItem(n: number, error: unknown): Map<number, unknown> {
+  const errors = new Map<number, unknown>();
+  for (let i = 0; i < n; i++) errors.set(i, error);
+  return errors;
+}
+
+/** A chunk less its items that cannot be sent: where each kept item stands, and the others' errors. */
+interface Split {
+  items: unknown[];
+  at: number[];
+  errors: Map<number, unknown>;
+}
+
+// Finds the items that cannot be cloned, or whose transfer list throws;
+// undefined when each item alone can be (the failure was the chunk's).
+function splitUnclonable(
+  chunk: Chunk<Prepared>,
+  error: unknown,
+): Split | undefined {
+  const split: Split = { items: [], at: [], errors: new Map() };
+  chunk.items.forEach((item, i) => {
+    try {
+      if (typeof chunk.transfer === "function") chunk.transfer(item);
+      structuredClone(item);
+      split.items.push(item);
+      split.at.push(i);
+    } catch (itemError) {
+      split.errors.set(
+        i,
+        itemError instanceof Error && itemError.name !== "DataCloneError"
+          ? itemError
+          : cloneError(ARGUMENTS, itemError ?? error),
+      );
+    }
+  });
+  return split.errors.size > 0 ? split : undefined;
+}
 
 /** A worker, its posted chunks and its pipeline. */
 export class WorkerSlot {
@@ -51,6 +107,7 @@ export class WorkerSlot {
   #listening = false;
   #outbox: number[] = [];
   #referenced = true;
+  #partial = new Map<number, Split>();
   /** Without shared memory: the last seq the worker said it started. */
   #reached = 0;
   /** Without shared memory: chunks asked to be skipped; true if aborted (stop the worker if it started). */
@@ -68,9 +125,9 @@ export class WorkerSlot {
 
   /** Whether another chunk may be posted now. */
   canTake(): boolean {
+    const cells = this.cells;
     return this.inflight.size < this.#depth &&
-      (this.cells === undefined ||
-        this.#seq - Atomics.load(this.cells as Int32Array, RING) < RING - 1);
+      (cells === undefined || this.#seq - Atomics.load(cells, RING) < RING - 1);
   }
 
   /** Posts a chunk (held back until the worker listens); keeps the process alive meanwhile. */
@@ -89,24 +146,48 @@ export class WorkerSlot {
   }
 
   // Sends a posted chunk; the task's reference goes once per worker, in a
-  // message of its own before the first chunk.
+  // message of its own before its first chunk (so a RUN the worker cannot
+  // read never takes the task's definition with it). Items that cannot be cloned (or whose transfer list throws) fail alone:
+  // the others go without them.
   #send(seq: number, chunk: Chunk<Prepared>): void {
+    let items = chunk.items;
+    try {
+      return this.#post(seq, chunk, items);
+    } catch (error) {
+      const split = splitUnclonable(chunk, error);
+      if (split === undefined || split.items.length === 0) {
+        const cause = cloneError(ARGUMENTS, error);
+        return this.#drop(
+          seq,
+          chunk,
+          split?.errors ?? everyItem(chunk.items.length, cause),
+        );
+      }
+      items = split.items;
+      this.#partial.set(seq, split);
+    }
+    try {
+      this.#post(seq, chunk, items);
+    } catch (error) {
+      this.#partial.delete(seq);
+      this.#drop(
+        seq,
+        chunk,
+        everyItem(chunk.items.length, cloneError(ARGUMENTS, error)),
+      );
+    }
+  }
+
+  #post(seq: number, chunk: Chunk<Prepared>, items: readonly unknown[]): void {
     const task = chunk.task;
     if (!this.#sent.has(task.id)) {
       this.handle.postMessage([DEFINE, task.id, task.ref]);
       this.#sent.add(task.id);
     }
-    try {
-      this.handle.postMessage(
-        [RUN, seq, task.id, chunk.star, chunk.items],
-        chunk.transfer as object[],
-      );
-    } catch (error) {
-      const cells = this.cells;
-      if (cells) Atomics.store(cells, seq % RING, 0);
-      this.inflight.delete(seq);
-      return this.#unsent(chunk, error);
-    }
+    this.handle.postMessage(
+      [RUN, seq, task.id, chunk.star, items],
+      transferOf(chunk, items),
+    );
     this.#unconfirmed.push(seq);
   }
 
@@ -127,6 +208,7 @@ export class WorkerSlot {
     if (seq === undefined) return undefined;
     const chunk = this.inflight.get(seq);
     this.inflight.delete(seq);
+    this.#partial.delete(seq);
     const cells = this.cells;
     if (cells) Atomics.compareExchange(cells, seq % RING, seq, 0);
     return chunk;
@@ -136,6 +218,44 @@ export class WorkerSlot {
   oldest(): number | undefined {
     for (const seq of this.inflight.keys()) return seq;
     return undefined;
+  }
+
+  // A chunk none of whose items could be sent is no longer posted.
+  #drop(
+    seq: number,
+    chunk: Chunk<Prepared>,
+    errors: ReadonlyMap<number, unknown>,
+  ): void {
+    const cells = this.cells;
+    if (cells) Atomics.store(cells, seq % RING, 0);
+    this.inflight.delete(seq);
+    this.#unsent(chunk, errors);
+  }
+
+  /** How many of the chunk posted under `seq` went to the worker. */
+  sentItems(seq: number, chunk: Chunk<Prepared>): number {
+    return this.#partial.get(seq)?.at.length ?? chunk.items.length;
+  }
+
+  /**
+   * A reply's values and errors by the chunk's own item indexes: the items
+   * that could not be sent failed alone with their clone errors.
+   */
+  restore(
+    seq: number,
+    values: unknown[],
+    errors: ReadonlyMap<number, unknown> | undefined,
+  ): [unknown[], ReadonlyMap<number, unknown> | undefined] {
+    const split = this.#partial.get(seq);
+    if (split === undefined) return [values, errors];
+    this.#partial.delete(seq);
+    const all = new Array(split.at.length + split.errors.size);
+    const failed = new Map(split.errors);
+    split.at.forEach((at, i) => {
+      all[at] = values[i];
+      if (errors?.has(i)) failed.set(at, errors.get(i));
+    });
+    return [all, failed];
   }
 
   /**
@@ -201,6 +321,7 @@ export class WorkerSlot {
       } else this.#outbox = this.#outbox.filter((held) => held !== seq);
     }
     this.inflight.delete(seq);
+    this.#partial.delete(seq);
     return true;
   }
 

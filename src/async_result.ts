@@ -6,6 +6,7 @@
  */
 
 import { TimeoutError } from "./errors.ts";
+import { startTimer, type Timer } from "./_timer.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
 
 type State = "pending" | "fulfilled" | "rejected";
@@ -104,18 +105,18 @@ export class AsyncResult<T> implements PromiseLike<T> {
     const ms = checkTimeout("wait for the result", timeout);
     if (this.#state !== "pending") return Promise.resolve(true);
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: Timer | undefined;
       const wake = (): void => {
-        clearTimeout(timer);
+        timer?.clear();
         resolve(true);
       };
       this.#waiters.push(wake);
       if (ms !== undefined) {
-        timer = setTimeout(() => {
+        timer = startTimer(ms, () => {
           const index = this.#waiters.indexOf(wake);
           if (index !== -1) this.#waiters.splice(index, 1);
           resolve(false);
-        }, ms);
+        });
       }
     });
   }

@@ -9,6 +9,8 @@ import { detectAdapter } from "../adapters/_detect.ts";
 import { PoolBase } from "./_pool_base.ts";
 import { WorkerExecutor } from "./_worker_executor.ts";
 import type { PoolOptions } from "./types.ts";
+import { fail } from "./_validate.ts";
+import type { WorkerAdapter } from "./worker_adapter.ts";
 
 /**
  * A pool of worker threads that runs tasks in parallel: for CPU-bound work.
@@ -53,6 +55,17 @@ export class Pool extends PoolBase {
     const adapter = typeof options === "object" && options !== null
       ? options.adapter
       : undefined;
+    if (
+      adapter !== undefined &&
+      typeof (adapter as Partial<WorkerAdapter> | null)?.spawn !== "function"
+    ) {
+      fail(
+        "create pool",
+        "adapter",
+        "a WorkerAdapter (an object with a spawn() method)",
+        adapter,
+      );
+    }
     super(
       options,
       (host, config) =>

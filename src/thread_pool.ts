@@ -33,6 +33,7 @@ class InlineExecutor implements Executor<Fn> {
   #slots: Slot[] = [];
   #free: Slot[] = [];
   #running = new Map<Chunk<Fn>, Slot>();
+  #cancelled = new Set<Chunk<Fn>>();
   #module: TaskModule | undefined;
   #stopped = false;
 
@@ -88,6 +89,7 @@ class InlineExecutor implements Executor<Fn> {
 
   #execute(slot: Slot, chunk: Chunk<Fn>): void {
     if (this.#running.get(chunk) !== slot) return;
+    if (this.#cancelled.has(chunk)) return this.#release(chunk, slot);
     const result = runChunk(chunk.task, chunk.items, chunk.star);
     if (result instanceof Promise) {
       result.then((done) => this.#complete(slot, chunk, done));
@@ -104,6 +106,8 @@ class InlineExecutor implements Executor<Fn> {
   #release(chunk: Chunk<Fn>, slot: Slot): void {
     if (this.#running.get(chunk) !== slot) return;
     this.#running.delete(chunk);
+    // A cancelled chunk settles no more, so nothing else would pump.
+    if (this.#cancelled.delete(chunk)) queueMicrotask(() => this.#host.pump());
     const max = this.#config.maxTasksPerChild;
     if (max !== undefined && ++slot.chunks >= max) {
       slot.init = undefined;
@@ -113,11 +117,11 @@ class InlineExecutor implements Executor<Fn> {
     if (!this.#stopped) this.#free.push(slot);
   }
 
+  // An aborted chunk keeps its slot until its task really settles (a task
+  // cannot be stopped from outside), so `processes` bounds what runs; one
+  // still waiting for its slot's initializer never starts.
   cancel(chunk: Chunk<Fn>): void {
-    const slot = this.#running.get(chunk);
-    if (slot === undefined) return;
-    this.#release(chunk, slot);
-    this.#host.pump();
+    if (this.#running.has(chunk)) this.#cancelled.add(chunk);
   }
 
   async shutdown(): Promise<void> {
@@ -128,6 +132,7 @@ class InlineExecutor implements Executor<Fn> {
     this.#stopped = true;
     this.#free = [];
     this.#running.clear();
+    this.#cancelled.clear();
     return Promise.resolve();
   }
 }

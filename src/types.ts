@@ -14,6 +14,18 @@ import type { WorkerAdapter } from "./worker_adapter.ts";
 // deno-lint-ignore no-explicit-any
 export type Task = ((...args: any[]) => unknown) | string;
 
+/**
+ * A task given as a function of the argument list `A`, or the name of an
+ * export of {@linkcode PoolOptions.module}.
+ *
+ * @typeParam A The task's argument list.
+ * @typeParam R What the task returns.
+ */
+export type TaskOf<A extends unknown[], R> = ((...args: A) => R) | string;
+
+/** A pool's lifecycle: `"running"`, then `"closed"` or `"terminated"`. */
+export type PoolState = "running" | "closed" | "terminated";
+
 /** Options for `new ThreadPool(options)` and `new Pool(options)`. */
 export interface PoolOptions {
   /** How many tasks run at once (workers for `Pool`). Default: the logical CPU count. */
@@ -28,6 +40,14 @@ export interface PoolOptions {
   module?: string | URL;
   /** `Pool` only: the runtime adapter to use instead of the auto-detected one. */
   adapter?: WorkerAdapter;
+  /**
+   * `Pool` only: where the worker entry module (`multipool/worker`) is, for an
+   * app that bundles or serves it itself. Default: `_worker.js` next to the
+   * pool's own module, found by a literal `new URL("./_worker.js",
+   * import.meta.url)` that bundlers such as webpack, Vite and Parcel follow.
+   * A string resolves like `module`.
+   */
+  workerUrl?: string | URL;
 }
 
 /** Options every call accepts. */
@@ -42,16 +62,32 @@ export interface ApplyOptions extends CallOptions {
   transfer?: object[];
 }
 
-/** Options of `map` and `starmap`. */
-export interface MapOptions extends CallOptions {
+/**
+ * Options of `map` and `starmap`.
+ *
+ * @typeParam I An input item (`starmap`: an argument list).
+ */
+export interface MapOptions<I = unknown> extends CallOptions {
   /** Items per chunk. Default: `ceil(n / (processes * 4))`. */
   chunkSize?: number;
+  /**
+   * The objects each item transfers to the worker instead of copying, such as
+   * its `ArrayBuffer`s (`Pool` only). A function of the item, as every chunk
+   * transfers its own items' objects; a list here is a `TypeError`.
+   */
+  transfer?: (item: I) => object[];
 }
 
-/** Options of `imap` and `imapUnordered`. */
-export interface IMapOptions extends CallOptions {
+/**
+ * Options of `imap` and `imapUnordered`.
+ *
+ * @typeParam I An input item.
+ */
+export interface IMapOptions<I = unknown> extends CallOptions {
   /** Items per chunk. Default: `1`. */
   chunkSize?: number;
+  /** The objects each item transfers to the worker (`Pool` only), as in {@linkcode MapOptions.transfer}. */
+  transfer?: (item: I) => object[];
   /** The most chunks submitted but not yet yielded. Default: `2 × processes`. */
   bufferSize?: number;
 }
@@ -67,5 +103,11 @@ export interface AsyncCallbacks<T> {
 /** Options of `applyAsync`. */
 export interface ApplyAsyncOptions<T> extends ApplyOptions, AsyncCallbacks<T> {}
 
-/** Options of `mapAsync` and `starmapAsync`. */
-export interface MapAsyncOptions<T> extends MapOptions, AsyncCallbacks<T> {}
+/**
+ * Options of `mapAsync` and `starmapAsync`.
+ *
+ * @typeParam T The list of values.
+ * @typeParam I An input item.
+ */
+export interface MapAsyncOptions<T, I = unknown>
+  extends MapOptions<I>, AsyncCallbacks<T> {}

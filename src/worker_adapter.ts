@@ -139,6 +139,12 @@ export interface WorkerAdapter {
    */
   readonly capabilities?: WorkerCapabilities;
   /**
+   * `false` where `terminate()` cannot stop a worker stuck in a synchronous
+   * loop (Deno: the thread keeps a core busy until the process exits); the
+   * pool then warns once when it terminates a worker mid-task. Default `true`.
+   */
+  readonly stopsSynchronousLoops?: boolean;
+  /**
    * Start a worker from the pool's worker entry module `url`, and return the
    * pool's own channel to it.
    */

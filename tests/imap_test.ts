@@ -108,7 +108,7 @@ for (const Pool of pools) {
     });
 
     test("next(0) gives a result that is already there and done at the end", async () => {
-      // One worker: the second result follows the first, whatever a worker's start-up costs.
+      // One worker: the second item must not wait on a second worker's boot.
       await withPool(Pool, { processes: 1 }, async (pool) => {
         const iterator = pool.imap(tasks.sqr, [1, 2]);
         assert.deepEqual(await iterator.next(), { value: 1, done: false });

@@ -236,6 +236,54 @@ describe("Pool abort, transfer, terminate and join", () => {
     },
   );
 
+  test("terminating a running worker warns once when the adapter cannot stop synchronous loops", async () => {
+    const base = testAdapter;
+    const adapter: WorkerAdapter = {
+      name: "unstoppable",
+      capabilities: base.capabilities,
+      stopsSynchronousLoops: false,
+      spawn: (url, options) => base.spawn(url, options),
+    };
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+    try {
+      await withPool({ processes: 1, adapter }, async (pool) => {
+        await pool.apply(Math.abs, [-1]);
+        // A loop that ends by itself, so no runtime is left spinning.
+        const busy = (ms: number): number => {
+          const end = Date.now() + ms;
+          while (Date.now() < end);
+          return ms;
+        };
+        for (let round = 0; round < 2; round++) {
+          const controller = new AbortController();
+          const call = pool.apply(busy, [300], { signal: controller.signal });
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          controller.abort();
+          await assert.rejects(call, { name: "AbortError" });
+        }
+        assert.equal(warnings.length, 1);
+        assert.match(
+          String(warnings[0]),
+          /'unstoppable' worker was terminated while running a task/,
+        );
+        assert.match(String(warnings[0]), /synchronous loop/);
+      });
+    } finally {
+      console.warn = warn;
+    }
+  });
+
+  test("the Deno adapter says it cannot stop a synchronous loop; the others can", async () => {
+    const { denoAdapter } = await import("../adapters/deno.ts");
+    const { nodeAdapter } = await import("../adapters/node.ts");
+    const { bunAdapter } = await import("../adapters/bun.ts");
+    assert.equal(denoAdapter.stopsSynchronousLoops, false);
+    assert.notEqual(nodeAdapter.stopsSynchronousLoops, false);
+    assert.notEqual(bunAdapter.stopsSynchronousLoops, false);
+  });
+
   test("aborting a map drops its queued chunks and spares other calls", async () => {
     await withPool({ processes: 1 }, async (pool) => {
       const controller = new AbortController();

@@ -1,6 +1,7 @@
 // AbortSignal on every call of both pools.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { ThreadPool } from "../mod.ts";
 import { pools } from "./_pools.ts";
 import { make, Probe, tasks, withPool } from "./_helpers.ts";
 
@@ -269,3 +270,36 @@ for (const Pool of pools) {
     });
   });
 }
+
+describe("ThreadPool AbortSignal and the concurrency limit", () => {
+  test("an aborted call rejects at once but its slot stays taken until its task settles", async () => {
+    const pool = new ThreadPool(1);
+    let running = 0;
+    let most = 0;
+    const log: string[] = [];
+    const task = async (name: string, ms: number): Promise<string> => {
+      running++;
+      most = Math.max(most, running);
+      log.push(`start ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      log.push(`end ${name}`);
+      running--;
+      return name;
+    };
+    try {
+      const controller = new AbortController();
+      const aborted = pool.apply(task, ["a", 100], {
+        signal: controller.signal,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort(new Error("stop"));
+      await assert.rejects(aborted, { message: "stop" });
+      assert.deepEqual(log, ["start a"]);
+      assert.equal(await pool.apply(task, ["b", 10]), "b");
+      assert.equal(most, 1);
+      assert.deepEqual(log, ["start a", "end a", "start b", "end b"]);
+    } finally {
+      await pool.terminate();
+    }
+  });
+});

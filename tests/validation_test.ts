@@ -1,6 +1,7 @@
 // Bad arguments throw TypeError/RangeError synchronously, naming the parameter and its value.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Pool as WorkerPool } from "../mod.ts";
 import { pools } from "./_pools.ts";
 import type { AnyPool } from "./_pools.ts";
 import { make, Probe, tasks, tasksUrl, withPool } from "./_helpers.ts";
@@ -44,7 +45,7 @@ for (const Pool of pools) {
       [1.5, RangeError, "1.5"],
       [Number.NaN, RangeError, "NaN"],
       [Infinity, RangeError, "Infinity"],
-      ["2", TypeError, "2"],
+      ["2", TypeError, '"2"'],
     ];
     for (const [value, Class, shown] of bad) {
       test(`processes ${typeof value === "string" ? JSON.stringify(value) : String(value)} throws ${Class.name} naming 'processes'`, () => {
@@ -65,7 +66,7 @@ for (const Pool of pools) {
         [0, RangeError, "0"],
         [-2, RangeError, "-2"],
         [2.5, RangeError, "2.5"],
-        ["3", TypeError, "3"],
+        ["3", TypeError, '"3"'],
       ] as [unknown, ErrorClass, string][]
     ) {
       test(`maxTasksPerChild ${JSON.stringify(value)} throws ${Class.name} naming 'maxTasksPerChild'`, () => {
@@ -77,6 +78,15 @@ for (const Pool of pools) {
         );
       });
     }
+
+    test("a string for options shows it quoted, not as a number", () => {
+      throwsNaming(
+        () => new Pool("4" as unknown as number),
+        TypeError,
+        "options",
+        '"4"',
+      );
+    });
 
     test("initArgs that is not an array throws TypeError naming 'initArgs'", () => {
       throwsNaming(
@@ -292,3 +302,17 @@ for (const Pool of pools) {
     });
   });
 }
+
+describe("Pool adapter validation", () => {
+  for (const adapter of [{}, { spawn: 1 }, null, "node", 4]) {
+    test(`adapter ${JSON.stringify(adapter)} throws TypeError naming 'adapter' in the constructor`, () => {
+      assert.throws(
+        () => new WorkerPool({ processes: 1, adapter: adapter as never }),
+        {
+          name: "TypeError",
+          message: /^Cannot create pool as 'adapter' must be a WorkerAdapter/,
+        },
+      );
+    });
+  }
+});
