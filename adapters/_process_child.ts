@@ -1,6 +1,7 @@
 // Boot module of a process-adapter worker (adapters/process.ts), started as
-// `<runtime> _process_child.ts <serve-module-url> <parent-pid> [<heap-mb>]`
-// with an IPC channel: serves the pool over that channel.
+// `<runtime> _process_child.ts <parent-pid> [<heap-mb>]` with an IPC
+// channel: serves the pool over that channel with the worker side's `serve()`
+// (src/_worker_serve.ts), the same as a worker thread runs.
 //
 // The child never outlives its pool: it exits when the channel closes (the
 // parent exited, or was killed), and a watchdog thread, which runs even while
@@ -13,7 +14,15 @@ import { deserialize, serialize } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { WorkerTransport } from "../src/_worker_serve.ts";
 
-const [serveUrl, parentPid, heapMb] = process.argv.slice(2);
+const [parentPid, heapMb] = process.argv.slice(2);
+
+// The worker side, `.ts` from sources, `.js` when built.
+const serveUrl = new URL(
+  `../src/_worker_serve${
+    /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ?? ".js"
+  }`,
+  import.meta.url,
+).href;
 
 // The pool's messages go as bytes serialized here (see adapters/process.ts):
 // a value that cannot be serialized throws at once, so the worker side fails

@@ -100,12 +100,6 @@ function bootPath(): string {
   return fileURLToPath(new URL(`./_process_child${ext}`, import.meta.url));
 }
 
-/** The worker side's `serve()` module, next to the worker entry `url`. */
-function serveUrl(url: URL): string {
-  const ext = /\.[cm]?[jt]s$/.exec(url.pathname)?.[0] ?? ".js";
-  return new URL(`./_worker_serve${ext}`, url).href;
-}
-
 /** An exit as one number: the code, or 128 + the signal's number, as shells do. */
 function exitCode(code: number | null, signal: string | null): number {
   if (code !== null) return code;
@@ -156,15 +150,16 @@ export function createProcessAdapter(
   return {
     name: "process",
     capabilities: CAPABILITIES,
-    spawn(url: URL, spawnOptions?: SpawnOptions): WorkerHandle {
+    // The child serves the pool with this package's own worker side (the
+    // entry `url` serves a thread's port; a process has its IPC channel).
+    spawn(_url: URL, spawnOptions?: SpawnOptions): WorkerHandle {
       const limits = spawnOptions?.resourceLimits ?? options.resourceLimits;
-      return spawnChild(url, limits?.maxOldGenerationSizeMb, grace, options);
+      return spawnChild(limits?.maxOldGenerationSizeMb, grace, options);
     },
   };
 }
 
 function spawnChild(
-  url: URL,
   heapMb: number | undefined,
   grace: number,
   options: ProcessAdapterOptions,
@@ -175,10 +170,9 @@ function spawnChild(
   if (heapMb !== undefined && !bun) {
     execArgv.push(`--max-old-space-size=${Math.max(1, Math.floor(heapMb))}`);
   }
-  // argv: the serve() module, the pid to outlive no longer, and on Bun the
+  // argv: the pid to outlive no longer, and on Bun the
   // growth of resident memory (MB) past which the child ends itself.
   const args = [
-    serveUrl(url),
     String(process.pid),
     heapMb !== undefined && bun ? String(heapMb) : "",
   ];
