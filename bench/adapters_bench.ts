@@ -1,4 +1,4 @@
-// Pool's adapters side by side: worker threads (the runtime's default),
+// Pool's adapters side by side: worker threads (adapters/node, deno, bun),
 // Web Workers (adapters/web, Deno and Bun) and child processes
 // (adapters/process). Per adapter, 2 workers:
 //
@@ -18,7 +18,6 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Pool, type WorkerAdapter } from "../mod.ts";
-import { detectAdapter } from "../adapters/_detect.ts";
 import { processAdapter } from "../adapters/process.ts";
 import { describeRuntime, runtime } from "./_runtime.ts";
 
@@ -27,6 +26,8 @@ const smoke = process.argv.includes("--smoke") ||
 const ROUNDS = smoke ? 2 : 7;
 const TRIPS = smoke ? 20 : 300;
 const TASKS = smoke ? 200 : 5_000;
+/** Tasks of the default-chunking map: cheap per task, so many more. */
+const CHUNKED = smoke ? 2_000 : 100_000;
 const WORKERS = 2;
 
 function median(values: number[]): number {
@@ -79,9 +80,11 @@ async function measure(name: string, adapter: WorkerAdapter): Promise<Row> {
     let start = performance.now();
     await pool.map(square, items, 1);
     const perMessage = (performance.now() - start) / TASKS;
+    const many = Array.from({ length: CHUNKED }, (_, i) => i);
+    await pool.map(square, many);
     start = performance.now();
-    await pool.map(square, items);
-    const perTask = (performance.now() - start) / TASKS;
+    await pool.map(square, many);
+    const perTask = (performance.now() - start) / CHUNKED;
     return {
       adapter: name,
       first: median(firsts),
@@ -95,8 +98,10 @@ async function measure(name: string, adapter: WorkerAdapter): Promise<Row> {
   }
 }
 
+// Worker threads (node:worker_threads) on every runtime, whatever its default.
+const threads = `../adapters/${runtime}.ts`;
 const contenders: [string, WorkerAdapter][] = [
-  [`threads (${(await detectAdapter()).name})`, await detectAdapter()],
+  ["worker threads", (await import(threads))[`${runtime}Adapter`]],
 ];
 if (runtime !== "node") {
   const web = "../adapters/web.ts";
@@ -121,7 +126,8 @@ const lines = [
   `## Pool adapters on ${info.version} (${info.engine})`,
   "",
   `${info.os}, ${info.cpu}, ${info.cores} cores, ${info.date}; ${WORKERS} workers; ` +
-  `medians of ${ROUNDS} start-ups and ${TRIPS} round trips; ${TASKS} tasks \`x => x * x\`.`,
+  `medians of ${ROUNDS} start-ups and ${TRIPS} round trips; map of ${TASKS} ` +
+  `(1 per message) and ${CHUNKED} (default chunks) tasks \`x => x * x\`, after a warm-up.`,
   "",
   "| adapter | start-up: first result (ms) | start-up: all workers (ms) | apply round trip (ms) | map, 1 task per message (µs/task) | map, default chunks (µs/task) |",
   "|---|---|---|---|---|---|",
