@@ -145,8 +145,12 @@ export async function postOnWorkerChannels(message: unknown): Promise<number> {
   }
   // A worker process's channel to its parent (adapters/process).
   if (typeof runtime.process?.send === "function") {
-    runtime.process.send(message);
-    posted++;
+    try {
+      runtime.process.send(message);
+      posted++;
+    } catch {
+      // A stub (Deno's worker threads): no such channel here.
+    }
   }
   return posted;
 }
