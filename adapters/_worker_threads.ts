@@ -3,7 +3,11 @@
 // worker even in a synchronous loop, and can be unreferenced. The pool talks
 // to the worker on a MessageChannel of its own, handed over in `workerData`,
 // so a task's `parentPort` stays the task's.
-import { MessageChannel, Worker } from "node:worker_threads";
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  Worker,
+} from "node:worker_threads";
 import { PORT_KEY } from "../src/_protocol.ts";
 import { sharedMemory } from "../src/_runtime.ts";
 import type {
@@ -37,17 +41,31 @@ export function workerThreadsAdapter(
         workerData: { [PORT_KEY]: port2 },
         transferList: [port2],
       });
-      worker.once("exit", () => port1.close());
+      const onMessage: ((message: unknown) => void)[] = [];
+      const onExit: ((code: number | undefined) => void)[] = [];
+      port1.on("message", (message) => {
+        for (const listener of onMessage) listener(message);
+      });
+      // The exit event can come before messages the worker posted on the
+      // pool's port (Node): deliver those first, so a finished task never
+      // counts as crashed, then close the port.
+      worker.once("exit", (code) => {
+        for (let got; (got = receiveMessageOnPort(port1));) {
+          for (const listener of onMessage) listener(got.message);
+        }
+        port1.close();
+        for (const listener of onExit) listener(code);
+      });
       return {
         postMessage: (message, transfer) =>
           port1.postMessage(
             message,
             transfer as Parameters<typeof port1.postMessage>[1],
           ),
-        onMessage: (listener) => void port1.on("message", listener),
+        onMessage: (listener) => void onMessage.push(listener),
         onMessageError: (listener) => void port1.on("messageerror", listener),
         onError: (listener) => void worker.on("error", listener),
-        onExit: (listener) => void worker.once("exit", listener),
+        onExit: (listener) => void onExit.push(listener),
         terminate: () => worker.terminate().then(() => {}),
         ref: () => {
           worker.ref();

@@ -36,7 +36,14 @@ import {
 } from "./_tools.ts";
 
 /** Folders whose every module ships (besides mod.ts and the exports). */
-const SOURCE_DIRS = ["src", "adapters"];
+const SOURCE_DIRS = ["src", "adapters", "cluster"];
+/**
+ * Optional peer dependencies: only the `./cluster` entry imports them (the
+ * core never does); their ranges come from the dev package.json.
+ */
+const PEERS = ["bullmq", "ioredis", "msgpackr"];
+/** The package's commands. */
+const BIN = { multipool: "./esm/cluster/cli.js" };
 /** Files copied into the package as they are. */
 const COPIED = ["README.md", "LICENSE"];
 /** The oldest Node.js the package supports (its ES level is checked below). */
@@ -179,7 +186,11 @@ function postProcess(esm: string, denoName: string): string[] {
         } else if (!existsSync(resolve(dirname(file), specifier))) {
           problems.push(`${rel(file)} imports missing '${specifier}'`);
         }
-      } else if (!specifier.startsWith("node:")) {
+      } else if (
+        !specifier.startsWith("node:") &&
+        !(PEERS.includes(specifier) &&
+          /^esm\/cluster\//.test(rel(file).slice(4)))
+      ) {
         problems.push(
           `${
             rel(file)
@@ -235,8 +246,25 @@ function packageJson(): Record<string, unknown> {
     main: exports["."].default,
     types: exports["."].types,
     exports,
+    bin: BIN,
     files: ["esm/"],
+    peerDependencies: Object.fromEntries(
+      PEERS.map((name) => [name, String(devDependency(dev, name))]),
+    ),
+    peerDependenciesMeta: Object.fromEntries(
+      PEERS.map((name) => [name, { optional: true }]),
+    ),
   };
+}
+
+/** The range of a devDependency of the dev package.json. */
+function devDependency(dev: Record<string, unknown>, name: string): string {
+  const range = (dev.devDependencies as Record<string, string> | undefined)
+    ?.[name];
+  if (range === undefined) {
+    throw new Error(`Cannot build as '${name}' is not a devDependency`);
+  }
+  return range;
 }
 
 function build(): void {

@@ -28,7 +28,17 @@ import {
 const deno = bin("deno");
 /** Every module deno.json exports: mod.ts, and any subpath entry. */
 const entries = [...new Set(Object.values(denoExports(readDenoConfig())))];
-const typeChecked = ["mod.ts", "src", "adapters", "tests", "scripts", "bench"]
+const typeChecked = [
+  "mod.ts",
+  "task.ts",
+  "src",
+  "adapters",
+  "cluster",
+  "tests",
+  "scripts",
+  "bench",
+  "examples",
+]
   .filter((p) => existsSync(join(ROOT, p)));
 
 const steps: [name: string, command: string, args: string[]][] = [

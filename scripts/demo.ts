@@ -1,6 +1,7 @@
 // multipool's live demo: `npm run demo` (Deno), or run this file with Node 24 or Bun.
 // Every number printed is measured now, on this machine.
 import { createServer } from "node:http";
+import process from "node:process";
 import type { AddressInfo } from "node:net";
 import * as multipool from "../mod.ts";
 import { ThreadPool } from "../mod.ts";
@@ -147,8 +148,61 @@ async function cpuDemo(): Promise<void> {
   await pool.join();
 }
 
+// A terminal progress bar, redrawn in place: `[#####.....]  24/48`.
+function progressBar(total: number): { tick(): void; end(): void } {
+  const width = 30;
+  const tty = Boolean(process.stdout.isTTY);
+  let done = 0;
+  const draw = (): void => {
+    const filled = Math.round((done / total) * width);
+    process.stdout.write(
+      `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${
+        String(done).padStart(String(total).length)
+      }/${total}`,
+    );
+  };
+  if (tty) draw();
+  return {
+    tick: () => {
+      done++;
+      if (tty) draw();
+    },
+    end: () => {
+      if (!tty) draw();
+      process.stdout.write("\n");
+    },
+  };
+}
+
+async function progressDemo(): Promise<void> {
+  const { Pool } = multipool as Record<string, unknown> as {
+    Pool?: typeof ThreadPool;
+  };
+  if (!Pool) return;
+  const items = new Array(48).fill(27);
+  heading(`Pool(2).map over ${items.length} × fib(27), with onProgress`);
+  const module = new URL(
+    `./_demo_tasks.${import.meta.url.endsWith(".js") ? "js" : "ts"}`,
+    import.meta.url,
+  );
+  const pool = new Pool({ processes: 2, module });
+  const bar = progressBar(items.length);
+  const start = performance.now();
+  // Each task calls progress(1) as it finishes: onProgress runs here, in the
+  // caller, before map() settles.
+  const values = await pool.map("fibReported", items, {
+    chunkSize: 1,
+    onProgress: () => bar.tick(),
+  });
+  bar.end();
+  console.log(`${values.length} values in ${since(start)}`);
+  pool.close();
+  await pool.join();
+}
+
 console.log(`multipool demo on ${runtime}`);
 await fetchDemo();
 await imapDemo();
 await callbackDemo();
 await cpuDemo();
+await progressDemo();

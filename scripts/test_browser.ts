@@ -8,15 +8,21 @@
 //   isolated  COOP/COEP: cross-origin isolated, shared memory
 //   plain     no headers: no SharedArrayBuffer, the message-based fallback
 //   csp       a strict Content-Security-Policy without 'unsafe-eval'
+//   bundle    tests/browser/bundle_app.js bundled with esbuild (the worker
+//             entry beside it as _worker.js), cross-origin isolated
 //
 //   node scripts/test_browser.ts          (after `npm run build`; Node 24)
 import { createServer, type ServerResponse } from "node:http";
+import { execFileSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
@@ -25,8 +31,10 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const MODES = ["isolated", "plain", "csp"] as const;
-type Mode = typeof MODES[number];
+const MODES = (process.env.MODES?.split(",") ??
+  ["isolated", "plain", "csp", "bundle"]) as Mode[];
+const BUNDLE = join(ROOT, ".tmp", "browser_bundle");
+type Mode = "isolated" | "plain" | "csp" | "bundle";
 
 const TYPES: Record<string, string> = {
   ".js": "text/javascript",
@@ -35,7 +43,7 @@ const TYPES: Record<string, string> = {
 };
 
 function headers(mode: Mode): Record<string, string> {
-  if (mode === "isolated") {
+  if (mode === "isolated" || mode === "bundle") {
     return {
       "Cross-Origin-Opener-Policy": "same-origin",
       "Cross-Origin-Embedder-Policy": "require-corp",
@@ -50,6 +58,34 @@ function headers(mode: Mode): Record<string, string> {
   return {};
 }
 
+const BUNDLE_PAGE =
+  `<!doctype html><meta charset="utf-8"><title>multipool bundle</title>` +
+  `<script type="module" src="/.tmp/browser_bundle/dist/app.js"></script>`;
+
+// Bundles tests/browser/bundle_app.js and the worker entry with esbuild.
+function bundle(): void {
+  rmSync(BUNDLE, { recursive: true, force: true });
+  mkdirSync(join(BUNDLE, "node_modules"), { recursive: true });
+  symlinkSync(join(ROOT, "npm"), join(BUNDLE, "node_modules", "multipool"));
+  copyFileSync(
+    join(ROOT, "tests", "browser", "bundle_app.js"),
+    join(BUNDLE, "app.js"),
+  );
+  execFileSync(join(ROOT, "node_modules", ".bin", "esbuild"), [
+    "app=app.js",
+    "_worker=multipool/worker",
+    "--bundle",
+    "--format=esm",
+    "--platform=browser",
+    // Each adapter its own chunk: the worker-threads ones import node:
+    // modules, loaded only where they are picked.
+    "--splitting",
+    "--external:node:*",
+    `--outdir=${join(BUNDLE, "dist")}`,
+    "--log-level=warning",
+  ], { cwd: BUNDLE, stdio: "inherit" });
+}
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>multipool</title>` +
   `<script type="module" src="/tests/browser/suite.js"></script>`;
 
@@ -58,11 +94,15 @@ function serve(res: ServerResponse, path: string, mode: Mode): void {
   const extra = headers(mode);
   if (path === "/tests/browser/index.html") {
     res.writeHead(200, { "Content-Type": "text/html", ...extra });
-    res.end(PAGE);
+    res.end(mode === "bundle" ? BUNDLE_PAGE : PAGE);
     return;
   }
   const file = normalize(join(ROOT, decodeURIComponent(path)));
-  const allowed = [join(ROOT, "npm"), join(ROOT, "tests", "browser")];
+  const allowed = [
+    join(ROOT, "npm"),
+    join(ROOT, "tests", "browser"),
+    join(BUNDLE, "dist"),
+  ];
   if (
     !allowed.some((dir) => file.startsWith(dir)) || !existsSync(file) ||
     !statSync(file).isFile()
@@ -95,6 +135,7 @@ async function main(): Promise<number> {
     );
   }
   const { chromium } = await import("playwright-core");
+  bundle();
   let failures = 0;
   for (const mode of MODES) {
     const server = createServer((req, res) => {
@@ -126,6 +167,11 @@ async function main(): Promise<number> {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(String(error)));
+      page.on("console", (message) => errors.push(message.text()));
+      page.on(
+        "requestfailed",
+        (request) => errors.push(`failed ${request.url()}`),
+      );
       // The page lives next to tasks.js: its module: "./tasks.js" resolves
       // against the page URL.
       await page.goto(
@@ -134,7 +180,7 @@ async function main(): Promise<number> {
       await page.waitForFunction(
         () => (globalThis as { __results?: unknown }).__results !== undefined,
         undefined,
-        { timeout: 120_000 },
+        { timeout: 30_000 },
       ).catch(() => {});
       const results = await page.evaluate(() =>
         (globalThis as { __results?: unknown }).__results
@@ -157,6 +203,7 @@ async function main(): Promise<number> {
       rmSync(profile, { recursive: true, force: true });
     }
   }
+  rmSync(BUNDLE, { recursive: true, force: true });
   return failures;
 }
 

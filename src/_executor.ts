@@ -8,6 +8,14 @@ import type { Task } from "./types.ts";
  */
 export type Transfer = object[] | ((item: unknown) => object[]);
 
+/** What a call asks of each of its tasks, shared by its chunks. */
+export interface TaskHooks {
+  /** Milliseconds an item may run once started; past it the chunk fails with `TimeoutError`. */
+  readonly timeout?: number;
+  /** Receives a value a task reported with `progress()`; never throws. */
+  readonly progress?: (value: unknown) => void;
+}
+
 /** One unit of work handed to an executor: a task applied to several items. */
 export interface Chunk<P = unknown> {
   /** What `Executor.prepare` made of the call's task. */
@@ -18,6 +26,8 @@ export interface Chunk<P = unknown> {
   readonly star: boolean;
   /** Objects to transfer with the items (Pool only). */
   readonly transfer?: Transfer;
+  /** The call's `timeout` and `onProgress`, when it gave either. */
+  readonly hooks?: TaskHooks;
   /**
    * Report the chunk done: one value per item, and the errors of the items that
    * failed by index. Calls after the first, or after a cancel, are ignored.
@@ -41,6 +51,11 @@ export interface ExecutorHost {
 
 /** Where chunks run. Every chunk given to `run` must be settled or failed. */
 export interface Executor<P = unknown> {
+  /**
+   * How many chunks run at once, when the executor learns it after the pool
+   * was made (a cluster's registered agents); read instead of the config's.
+   */
+  readonly processes?: number;
   /** Turn a call's task into what `run` needs; rejects/throws `TypeError` for an unknown name. */
   prepare(task: Task): P | Promise<P>;
   /** Whether `run` may be called now. */
@@ -53,8 +68,13 @@ export interface Executor<P = unknown> {
    * settled. Optional: where `run` starts a chunk at once, nothing waits.
    */
   withdraw?(chunk: Chunk<P>): boolean;
-  /** A running chunk was aborted: stop it if possible and free its place (then call `host.pump()`). */
-  cancel(chunk: Chunk<P>): void;
+  /**
+   * A running chunk was aborted with `reason`: abort its `taskSignal()`, stop
+   * it if possible and free its place (then call `host.pump()`).
+   */
+  cancel(chunk: Chunk<P>, reason?: unknown): void;
+  /** Workers (or slots) there are and how many of them run a chunk, for `stats()`. */
+  workers?(): { workers: number; busy: number };
   /** Everything is done and no more work will come: release workers. */
   shutdown(): Promise<void>;
   /** Stop now. The core has already failed every chunk. */
@@ -68,6 +88,13 @@ export interface ExecutorConfig {
   initArgs: unknown[];
   maxTasksPerChild?: number;
   module?: string | URL;
+  /** Pool: retire a worker idle this long (ms). */
+  idleTimeout?: number;
+  /** Pool: each worker's heap limits, for the adapter. */
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number;
+    maxYoungGenerationSizeMb?: number;
+  };
   /** Where the worker entry is (Pool only). */
   workerUrl?: string | URL;
 }

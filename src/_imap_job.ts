@@ -8,6 +8,8 @@ import { checkStep, closeIterator } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import { startTimer, type Timer } from "./_timer.ts";
 import { timeout as checkTimeout } from "./_validate.ts";
+import type { TaskHooks } from "./_executor.ts";
+import { taskHooks } from "./_map_job.ts";
 
 /** What an imap call asks for, already validated. */
 export interface IMapCall {
@@ -18,6 +20,10 @@ export interface IMapCall {
   chunkSize: number;
   bufferSize: number;
   signal?: AbortSignal;
+  /** Milliseconds each task may run once started. */
+  timeout?: number;
+  /** Receives what the call's tasks report with `progress()`. */
+  onProgress?: (value: unknown) => unknown;
   transfer?: Transfer;
 }
 
@@ -73,11 +79,13 @@ class IMapJob implements Job {
   #tracked = false;
   #waiters: Waiter[] = [];
   #onAbort: (() => void) | undefined;
+  #hooks: TaskHooks | undefined;
   #place: Place | undefined;
 
   constructor(scheduler: Scheduler, call: IMapCall) {
     this.#scheduler = scheduler;
     this.#call = call;
+    this.#hooks = taskHooks(call.timeout, call.onProgress, this);
     this.#taskReady = !isThenable(call.task);
     this.#task = call.task;
     // A task that fails to resolve is reported by next(), never unhandled.
@@ -159,6 +167,11 @@ class IMapJob implements Job {
     return Promise.resolve(DONE);
   }
 
+  /** Whether the iterator has nothing more to deliver: progress is dropped. */
+  settled(): boolean {
+    return this.#ended || this.#fatal !== undefined;
+  }
+
   // Gives up the call's place in the queue, if it holds one.
   #leave(): void {
     if (this.#place) this.#scheduler.release(this.#place);
@@ -168,7 +181,7 @@ class IMapJob implements Job {
     this.#leave();
     if (!this.#ended && !this.#fatal) this.#fatal = { error: reason };
     this.#stopped = true;
-    this.#scheduler.cancel(this.#inFlight.keys());
+    this.#scheduler.cancel(this.#inFlight.keys(), reason);
     this.#inFlight.clear();
     this.#ready = [];
     this.#early.clear();
@@ -224,6 +237,7 @@ class IMapJob implements Job {
           this.#call.transfer,
           this.#place,
         );
+        if (this.#hooks) chunk.hooks = this.#hooks;
         this.#inFlight.set(chunk, { chunk, seq: this.#seq++, pos: 0 });
         this.#outstanding++;
         this.#scheduler.pump();

@@ -5,6 +5,7 @@ import type { Transfer } from "./_executor.ts";
 import { AsyncInput } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import type { Job, Place, ScheduledChunk, Scheduler } from "./_scheduler.ts";
+import type { TaskHooks } from "./_executor.ts";
 
 /** What a map-family call asks for, already validated. */
 export interface MapCall {
@@ -19,6 +20,35 @@ export interface MapCall {
   transfer?: Transfer;
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
+  /** Milliseconds each task may run once started. */
+  timeout?: number;
+  /** Receives what the call's tasks report with `progress()`. */
+  onProgress?: (value: unknown) => unknown;
+}
+
+/**
+ * The hooks a call's chunks carry (or none): its timeout, and its progress
+ * delivered to `onProgress` while `job` has not settled; a throwing
+ * `onProgress` cancels `job` with what it threw.
+ */
+export function taskHooks(
+  timeout: number | undefined,
+  onProgress: ((value: unknown) => unknown) | undefined,
+  job: { settled(): boolean; cancel(reason: unknown): void },
+): TaskHooks | undefined {
+  if (timeout === undefined && onProgress === undefined) return undefined;
+  if (onProgress === undefined) return { timeout };
+  return {
+    timeout,
+    progress: (value) => {
+      if (job.settled()) return;
+      try {
+        onProgress(value);
+      } catch (error) {
+        job.cancel(error);
+      }
+    },
+  };
 }
 
 /** CPython's default: `ceil(n / (processes * 4))`. */
@@ -46,6 +76,7 @@ class MapJob implements Job {
   #failed: { error: unknown } | undefined;
   #settled = false;
   #onAbort: (() => void) | undefined;
+  #hooks: TaskHooks | undefined;
   #asyncInput: AsyncInput | undefined;
   #place: Place | undefined;
 
@@ -59,6 +90,7 @@ class MapJob implements Job {
     this.#call = call;
     this.#resolve = resolve;
     this.#reject = reject;
+    this.#hooks = taskHooks(call.timeout, call.onProgress, this);
     // Everything starts or ends a microtask later, so no task runs and no
     // callback fires before the call has returned its result.
     const { signal, task } = call;
@@ -106,17 +138,17 @@ class MapJob implements Job {
       defaultChunkSize(n, this.#scheduler.processes);
     for (let start = 0; start < n && !this.#settled; start += size) {
       const items = size >= n ? input : input.slice(start, start + size);
-      this.#chunks.add(
-        this.#scheduler.submit(
-          task,
-          items,
-          star,
-          start,
-          this.#deliver,
-          this.#call.transfer,
-          this.#place,
-        ),
+      const chunk = this.#scheduler.submit(
+        task,
+        items,
+        star,
+        start,
+        this.#deliver,
+        this.#call.transfer,
+        this.#place,
       );
+      if (this.#hooks) chunk.hooks = this.#hooks;
+      this.#chunks.add(chunk);
     }
     this.#leave();
     if (now) queueMicrotask(() => this.#scheduler.pump());
@@ -164,26 +196,40 @@ class MapJob implements Job {
     this.#scheduler.untrack(this);
     const { callback, errorCallback, single } = this.#call;
     if (failure) {
-      let error = failure.error;
-      try {
-        errorCallback?.(error);
-      } catch (thrown) {
-        error = thrown;
-      }
-      return this.#reject(error);
+      const { error } = failure;
+      return this.#after(
+        () => errorCallback?.(error),
+        () => this.#reject(error),
+      );
     }
     const value = single ? this.#results[0] : this.#results;
+    this.#after(() => callback?.(value as never), () => this.#resolve(value));
+  }
+
+  // Runs a callback, then `settle`; a callback that throws or rejects fails
+  // the call with its error instead (an async one is awaited).
+  #after(run: () => unknown, settle: () => void): void {
+    let returned: unknown;
+    let thenable: boolean;
     try {
-      callback?.(value as never);
+      returned = run();
+      thenable = isThenable(returned);
     } catch (thrown) {
       return this.#reject(thrown);
     }
-    this.#resolve(value);
+    if (thenable) {
+      Promise.resolve(returned).then(settle, (thrown) => this.#reject(thrown));
+    } else settle();
+  }
+
+  /** Whether the call has settled. */
+  settled(): boolean {
+    return this.#settled;
   }
 
   cancel(reason: unknown): void {
     if (this.#settled) return;
-    this.#scheduler.cancel(this.#chunks);
+    this.#scheduler.cancel(this.#chunks, reason);
     this.#chunks.clear();
     this.#finish({ error: reason });
   }

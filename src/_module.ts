@@ -1,5 +1,5 @@
 // Finding and loading `options.module`, shared by both pools.
-import { baseUrl } from "./_runtime.ts";
+import { baseUrl, runtimeName } from "./_runtime.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Fn = (...args: any[]) => unknown;
@@ -22,9 +22,9 @@ export function moduleSpecifier(module: string | URL): string {
  */
 export function moduleHint(module: string | URL): string {
   if (typeof module !== "string" || !/^\.{1,2}\//.test(module)) return "";
-  return ` ('module' ${
-    JSON.stringify(module)
-  } is resolved against the working directory; for a module next to your code, pass new URL(${
+  return ` ('module' ${JSON.stringify(module)} is resolved against ${
+    runtimeName() === "browser" ? "the page URL" : "the working directory"
+  }; for a module next to your code, pass new URL(${
     JSON.stringify(module)
   }, import.meta.url))`;
 }

@@ -33,6 +33,12 @@ export function poolConfig(
   ) {
     check.fail(action, "module", "a string or a URL", opts.module);
   }
+  const idleTimeout = opts.idleTimeout === undefined
+    ? undefined
+    : check.milliseconds(action, "idleTimeout", opts.idleTimeout);
+  const resourceLimits = opts.resourceLimits === undefined
+    ? undefined
+    : check.resourceLimits(action, opts.resourceLimits);
   if (
     opts.workerUrl !== undefined && typeof opts.workerUrl !== "string" &&
     !(opts.workerUrl instanceof URL)
@@ -45,6 +51,8 @@ export function poolConfig(
     initArgs: opts.initArgs ?? [],
     maxTasksPerChild: opts.maxTasksPerChild,
     module: opts.module,
+    idleTimeout,
+    resourceLimits,
     workerUrl: opts.workerUrl,
   };
 }
@@ -57,6 +65,8 @@ export interface AnyCallOptions {
   transfer?: Transfer;
   callback?: (value: never) => unknown;
   errorCallback?: (error: unknown) => unknown;
+  timeout?: number;
+  onProgress?: (value: unknown) => unknown;
 }
 
 /**
@@ -85,6 +95,10 @@ export function callOptions(
   check.signal(action, options.signal);
   check.optionalFunction(action, "callback", options.callback);
   check.optionalFunction(action, "errorCallback", options.errorCallback);
+  check.optionalFunction(action, "onProgress", options.onProgress);
+  if (options.timeout !== undefined) {
+    check.milliseconds(action, "timeout", options.timeout);
+  }
   const given = options.transfer;
   if (given === undefined) return options;
   if (transfer === "list" && !Array.isArray(given)) {

@@ -8,13 +8,20 @@ import { type MapCall, startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
 import { Scheduler } from "./_scheduler.ts";
 import type {
+  AnyTaskFunction,
   ApplyAsyncOptions,
   ApplyOptions,
+  CallArgs,
+  CallItem,
+  CallValue,
   IMapOptions,
   MapAsyncOptions,
   MapOptions,
   PoolOptions,
   PoolState,
+  PoolStats,
+  TaskByName,
+  TaskName,
   TaskOf,
 } from "./types.ts";
 import * as check from "./_validate.ts";
@@ -34,6 +41,29 @@ function mapInput(
   }
 }
 
+// An imap call's input: an array copied now (its items as they are at the
+// call), other iterables read lazily. An element that throws as it is read
+// (a getter) is the input's error, raised by next() after the items before it.
+function imapInput(
+  iterable: Iterable<unknown> | AsyncIterable<unknown>,
+): Iterable<unknown> | AsyncIterable<unknown> {
+  if (!Array.isArray(iterable)) return iterable;
+  try {
+    return iterable.slice();
+  } catch (error) {
+    const read: unknown[] = [];
+    try {
+      for (let i = 0; i < iterable.length; i++) read.push(iterable[i]);
+    } catch {
+      // `error` again, at element `read.length`.
+    }
+    return (function* (): Generator<unknown> {
+      yield* read;
+      throw error;
+    })();
+  }
+}
+
 /**
  * The runtime-agnostic core of {@linkcode ThreadPool} and {@linkcode Pool}:
  * every method of Python's pool, on whatever executor the subclass provides.
@@ -47,7 +77,7 @@ function mapInput(
  * await pool.terminate();
  * ```
  */
-export class PoolBase {
+export class PoolBase<M = unknown> {
   #scheduler: Scheduler;
 
   /**
@@ -74,6 +104,30 @@ export class PoolBase {
   }
 
   /**
+   * A snapshot of the pool's work: workers (ThreadPool: slots) and how many
+   * are busy, chunks queued and running, and tasks completed and failed so
+   * far. A few counters: cheap enough to call in a loop.
+   *
+   * @returns `{ workers, busy, queuedChunks, runningChunks, completedTasks, failedTasks }`.
+   *
+   * @example Usage
+   * ```ts
+   * import { ThreadPool } from "@multipool/multipool";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new ThreadPool(2);
+   * await pool.map((x: number) => x, [1, 2, 3], 1);
+   * const stats = pool.stats();
+   * assert.equal(stats.workers, 2);
+   * assert.equal(stats.completedTasks, 3);
+   * await pool.terminate();
+   * ```
+   */
+  stats(): PoolStats {
+    return this.#scheduler.stats();
+  }
+
+  /**
    * Runs `fn(...args)` once and waits for the value.
    *
    * @param fn The task.
@@ -81,11 +135,15 @@ export class PoolBase {
    * @param options `signal`, `transfer`.
    * @returns The task's value.
    */
-  apply<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    args?: A,
+  apply<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
+    args?: CallArgs<M, K, A>,
     options?: ApplyOptions,
-  ): Promise<Awaited<R>> {
+  ): Promise<CallValue<M, K, R>> {
     return this.applyAsync(fn, args, options).get();
   }
 
@@ -97,11 +155,15 @@ export class PoolBase {
    * @param options `signal`, `transfer`, `callback`, `errorCallback`.
    * @returns The pending result.
    */
-  applyAsync<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    args?: A,
-    options?: ApplyAsyncOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>> {
+  applyAsync<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
+    args?: CallArgs<M, K, A>,
+    options?: ApplyAsyncOptions<CallValue<M, K, R>>,
+  ): AsyncResult<CallValue<M, K, R>> {
     const action = "apply the task";
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
@@ -118,11 +180,13 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`.
    * @returns The values in input order.
    */
-  map<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapOptions<T>,
-  ): Promise<Awaited<R>[]> {
+  map<T, R, K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction>(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
+    iterable:
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
+    options?: number | MapOptions<CallItem<M, K, T>>,
+  ): Promise<CallValue<M, K, R>[]> {
     return this.mapAsync(fn, iterable, options).get();
   }
 
@@ -134,11 +198,18 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
    * @returns The pending list of values.
    */
-  mapAsync<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | MapAsyncOptions<Awaited<R>[], T>,
-  ): AsyncResult<Awaited<R>[]> {
+  mapAsync<T, R, K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction>(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
+    iterable:
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
+    options?:
+      | number
+      | MapAsyncOptions<
+        CallValue<M, K, R>[],
+        CallItem<M, K, T>
+      >,
+  ): AsyncResult<CallValue<M, K, R>[]> {
     return this.#mapFamily(
       "map",
       fn,
@@ -156,11 +227,17 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`.
    * @returns The values in input order.
    */
-  starmap<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapOptions<A>,
-  ): Promise<Awaited<R>[]> {
+  starmap<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
+    iterable:
+      | Iterable<CallArgs<M, K, A>>
+      | AsyncIterable<CallArgs<M, K, A>>,
+    options?: number | MapOptions<CallArgs<M, K, A>>,
+  ): Promise<CallValue<M, K, R>[]> {
     return this.starmapAsync(fn, iterable, options).get();
   }
 
@@ -172,11 +249,22 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone), `signal`, `callback`, `errorCallback`.
    * @returns The pending list of values.
    */
-  starmapAsync<A extends unknown[], R>(
-    fn: TaskOf<A, R>,
-    iterable: Iterable<A> | AsyncIterable<A>,
-    options?: number | MapAsyncOptions<Awaited<R>[], A>,
-  ): AsyncResult<Awaited<R>[]> {
+  starmapAsync<
+    A extends unknown[],
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<A, R, M> | TaskByName<M, K>,
+    iterable:
+      | Iterable<CallArgs<M, K, A>>
+      | AsyncIterable<CallArgs<M, K, A>>,
+    options?:
+      | number
+      | MapAsyncOptions<
+        CallValue<M, K, R>[],
+        CallArgs<M, K, A>
+      >,
+  ): AsyncResult<CallValue<M, K, R>[]> {
     return this.#mapFamily(
       "starmap",
       fn,
@@ -194,11 +282,13 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
    * @returns An async iterator of the values.
    */
-  imap<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions<T>,
-  ): IMapIterator<Awaited<R>> {
+  imap<T, R, K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction>(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
+    iterable:
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
+    options?: number | IMapOptions<CallItem<M, K, T>>,
+  ): IMapIterator<CallValue<M, K, R>> {
     return this.#imap("imap", fn, iterable, true, options as AnyCallOptions);
   }
 
@@ -210,11 +300,17 @@ export class PoolBase {
    * @param options `chunkSize` (or that number alone; default 1), `bufferSize`, `signal`.
    * @returns An async iterator of the values in completion order.
    */
-  imapUnordered<T, R>(
-    fn: TaskOf<[T], R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: number | IMapOptions<T>,
-  ): IMapIterator<Awaited<R>> {
+  imapUnordered<
+    T,
+    R,
+    K extends TaskName<M> | AnyTaskFunction = AnyTaskFunction,
+  >(
+    fn: TaskOf<[T], R, M> | TaskByName<M, K>,
+    iterable:
+      | Iterable<CallItem<M, K, T>>
+      | AsyncIterable<CallItem<M, K, T>>,
+    options?: number | IMapOptions<CallItem<M, K, T>>,
+  ): IMapIterator<CallValue<M, K, R>> {
     return this.#imap(
       "imapUnordered",
       fn,
@@ -296,6 +392,8 @@ export class PoolBase {
       transfer: opts.transfer,
       callback: opts.callback,
       errorCallback: opts.errorCallback,
+      timeout: opts.timeout,
+      onProgress: opts.onProgress,
     });
   }
 
@@ -312,12 +410,14 @@ export class PoolBase {
     const opts = callOptions(action, options, "function");
     return startIMap(this.#scheduler, {
       task: this.#prepare(task),
-      input: Array.isArray(input) ? input.slice() : input,
+      input: imapInput(input),
       star: false,
       ordered,
       chunkSize: opts.chunkSize ?? 1,
       bufferSize: opts.bufferSize ?? 2 * this.processes,
       signal: opts.signal,
+      timeout: opts.timeout,
+      onProgress: opts.onProgress,
       transfer: opts.transfer,
     });
   }

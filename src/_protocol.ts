@@ -20,7 +20,11 @@ export const PORT_KEY = "multipool:port";
 
 /** Parent → worker: `[INIT, module, initializer, initArgs, cells?]`, the first message; no cells: no shared memory. */
 export const INIT = 0;
-/** Parent → worker: `[RUN, seq, taskId, star, items, taskRef?]`; the task is defined before (DEFINE) or by `taskRef`. */
+/**
+ * Parent → worker: `[RUN, seq, taskId, star, items, taskRef?, flags?]`; the
+ * task is defined before (DEFINE) or by `taskRef`; `flags` (REPORT_STARTS,
+ * REPORT_PROGRESS) when non-zero.
+ */
 export const RUN = 1;
 /**
  * Parent → worker: `[DEFINE, taskId, taskRef]`, sent before the first RUN of
@@ -46,6 +50,16 @@ export const INIT_FAILED = 3;
  * before it: Deno drops messages that reach a worker before its listener.
  */
 export const HELLO = 4;
+/** Worker → parent: `[PROGRESS, seq, value]`, a task of chunk `seq` called `progress(value)`. */
+export const PROGRESS = 5;
+/** Worker → parent: `[ITEM_STARTED, seq, index]`, item `index` of chunk `seq` starts (only for calls with a `timeout`). */
+export const ITEM_STARTED = 6;
+/** Parent → worker: `[ABORT, seq, wire]`, abort the `taskSignal()` of chunk `seq` with the reason `wire`. */
+export const ABORT = 2;
+/** Bit of a RUN message's flags: post ITEM_STARTED before each item (the call has a `timeout`). */
+export const REPORT_STARTS = 1;
+/** Bit of a RUN message's flags: post PROGRESS for `progress()` (the call has an `onProgress`). */
+export const REPORT_PROGRESS = 2;
 /** Worker → parent, without shared memory: `[STARTED, seq]`, the worker starts that chunk now. */
 export const STARTED = 10;
 /**
@@ -83,7 +97,10 @@ export type RunMessage = [
   boolean,
   readonly unknown[],
   TaskRef?,
+  number?,
 ];
+/** `[ABORT, seq, reason]`. */
+export type AbortMessage = [typeof ABORT, number, Wire];
 export type DefineMessage = [typeof DEFINE, number, TaskRef];
 export type SkipMessage = [typeof SKIP, number];
 export type ReplyMessage =
@@ -94,7 +111,9 @@ export type ReplyMessage =
   | [typeof INIT_FAILED, Wire, "module" | "initializer"]
   | [typeof STARTED, number]
   | [typeof UNREADABLE, number]
-  | [typeof EXIT, number | undefined, Wire?];
+  | [typeof EXIT, number | undefined, Wire?]
+  | [typeof PROGRESS, number, unknown]
+  | [typeof ITEM_STARTED, number, number];
 
 /** An error taken apart into clonable pieces. */
 export interface ErrorRecord {

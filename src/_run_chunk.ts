@@ -21,22 +21,50 @@ function call(fn: Fn, item: unknown, star: boolean): unknown {
   return star ? fn(...(item as Iterable<unknown>)) : fn(item);
 }
 
+/** How a chunk is watched while it runs: both optional. */
+export interface ChunkControl {
+  /** Once aborted, the items not yet started fail with its `reason`. */
+  readonly aborted?: boolean;
+  readonly reason?: unknown;
+  /** Called as item `index` starts. */
+  onItem?(index: number): void;
+}
+
+// Item `i` under `control`: not started once the chunk is aborted.
+function watched(
+  fn: Fn,
+  items: readonly unknown[],
+  i: number,
+  star: boolean,
+  control: ChunkControl,
+): unknown {
+  if (control.aborted) throw control.reason;
+  control.onItem?.(i);
+  return call(fn, items[i], star);
+}
+
 /** Runs `fn` over `items`; returns synchronously when no item was async. */
 export function runChunk(
   fn: Fn,
   items: readonly unknown[],
   star: boolean,
+  control?: ChunkControl,
 ): ChunkResult | Promise<ChunkResult> {
   const result: ChunkResult = { values: new Array(items.length) };
   for (let i = 0; i < items.length; i++) {
     let value: unknown;
+    let thenable: boolean;
     try {
-      value = call(fn, items[i], star);
+      value = control
+        ? watched(fn, items, i, star, control)
+        : call(fn, items[i], star);
+      // Inside the try: a `then` getter or a revoked Proxy throws here.
+      thenable = isThenable(value);
     } catch (error) {
       (result.errors ??= new Map()).set(i, error);
       continue;
     }
-    if (isThenable(value)) return finish(fn, items, star, result, i, value);
+    if (thenable) return finish(fn, items, star, result, i, value, control);
     result.values[i] = value;
   }
   return result;
@@ -49,6 +77,7 @@ async function finish(
   result: ChunkResult,
   index: number,
   pending: unknown,
+  control: ChunkControl | undefined,
 ): Promise<ChunkResult> {
   for (let i = index;;) {
     try {
@@ -58,7 +87,9 @@ async function finish(
     }
     if (++i >= items.length) return result;
     try {
-      pending = call(fn, items[i], star);
+      pending = control
+        ? watched(fn, items, i, star, control)
+        : call(fn, items[i], star);
     } catch (error) {
       pending = Promise.reject(error);
     }

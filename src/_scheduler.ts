@@ -6,8 +6,10 @@ import type {
   Executor,
   ExecutorConfig,
   ExecutorFactory,
+  TaskHooks,
   Transfer,
 } from "./_executor.ts";
+import type { PoolStats } from "./types.ts";
 import {
   BrokenPoolError,
   PoolClosedError,
@@ -42,6 +44,8 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   readonly transfer?: Transfer;
   /** Where in the job's input the first item stands. */
   readonly start: number;
+  /** The call's `timeout` and `onProgress`; set by the job before the chunk runs. */
+  hooks?: TaskHooks;
   state: number = QUEUED;
   #scheduler: Scheduler;
   #deliver: Deliver;
@@ -67,7 +71,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
   settle(values: unknown[], errors?: ReadonlyMap<number, unknown>): void {
     if (this.state !== RUNNING) return;
     this.state = DONE;
-    this.#scheduler.finished(this);
+    this.#scheduler.finished(this, errors?.size ?? 0);
     this.#deliver(this as ScheduledChunk, values, errors);
     this.#scheduler.pump();
   }
@@ -93,8 +97,8 @@ export class Place {
 
 /** Queue, lifecycle and job tracking shared by `ThreadPool` and `Pool`. */
 export class Scheduler {
-  readonly processes: number;
   readonly executor: Executor;
+  #processes: number;
   state: PoolState = "running";
   #queue: (ScheduledChunk | Place | undefined)[] = [];
   #head = 0;
@@ -105,13 +109,21 @@ export class Scheduler {
   #again = false;
   #idle: (() => void)[] = [];
   #ended: Promise<void> | undefined;
+  #queued = 0;
+  #completed = 0;
+  #failed = 0;
 
   constructor(config: ExecutorConfig, makeExecutor: ExecutorFactory) {
-    this.processes = config.processes;
+    this.#processes = config.processes;
     this.executor = makeExecutor({
       pump: () => this.pump(),
       broken: (cause, why) => this.#break(cause, why),
     }, config);
+  }
+
+  /** How many chunks run at once: the executor's count where it has one. */
+  get processes(): number {
+    return this.executor.processes ?? this.#processes;
   }
 
   /** Throws `PoolClosedError` unless the pool takes new calls. */
@@ -169,6 +181,7 @@ export class Scheduler {
     );
     if (place?.open) place.chunks.push(chunk as ScheduledChunk);
     else this.#queue.push(chunk as ScheduledChunk);
+    this.#queued++;
     return chunk;
   }
 
@@ -209,6 +222,7 @@ export class Scheduler {
           const chunk = this.#next();
           if (chunk === undefined) break;
           if (chunk.state !== QUEUED) continue;
+          this.#queued--;
           chunk.state = RUNNING;
           this.#running.add(chunk);
           try {
@@ -231,15 +245,33 @@ export class Scheduler {
     }
   }
 
-  /** Called by a chunk as it settles. */
-  finished(chunk: ScheduledChunk): void {
+  /** Called by a chunk as it settles, with how many of its items failed. */
+  finished(chunk: ScheduledChunk, failed = 0): void {
     this.#running.delete(chunk);
+    this.#completed += chunk.items.length - failed;
+    this.#failed += failed;
+  }
+
+  /** A snapshot of the work: a few counters, cheap to call in a loop. */
+  stats(): PoolStats {
+    const running = this.#running.size;
+    const workers = this.executor.workers?.() ??
+      { workers: this.processes, busy: Math.min(running, this.processes) };
+    return {
+      workers: workers.workers,
+      busy: workers.busy,
+      queuedChunks: this.#queued,
+      runningChunks: running,
+      completedTasks: this.#completed,
+      failedTasks: this.#failed,
+    };
   }
 
   // Drops a chunk still in the queue; returns whether it was there.
   #unqueue(chunk: ScheduledChunk): boolean {
     if (chunk.state !== QUEUED) return false;
     chunk.state = DONE;
+    this.#queued--;
     return true;
   }
 
@@ -259,7 +291,7 @@ export class Scheduler {
    * queued go first, so a place freed by a stopped chunk never starts another
    * of the same call.
    */
-  cancel(chunks: Iterable<ScheduledChunk>): void {
+  cancel(chunks: Iterable<ScheduledChunk>, reason?: unknown): void {
     const running: ScheduledChunk[] = [];
     for (const chunk of chunks) {
       if (!this.#unqueue(chunk) && chunk.state === RUNNING) running.push(chunk);
@@ -267,7 +299,7 @@ export class Scheduler {
     for (const chunk of running) {
       chunk.state = DONE;
       this.#running.delete(chunk);
-      this.executor.cancel(chunk);
+      this.executor.cancel(chunk, reason);
     }
   }
 
@@ -318,6 +350,7 @@ export class Scheduler {
         entry.open = false;
       } else if (entry) entry.state = DONE;
     }
+    this.#queued = 0;
     this.#queue = [];
     this.#head = 0;
     for (const chunk of this.#running) chunk.state = DONE;

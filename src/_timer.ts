@@ -11,8 +11,26 @@ export interface Timer {
 
 const NEVER: Timer = { clear() {} };
 
-/** Calls `fire` once `ms` milliseconds have passed (never for `Infinity`). */
-export function startTimer(ms: number, fire: () => void): Timer {
+interface Runtime {
+  Deno?: { unrefTimer?: (id: number) => void };
+}
+
+// Lets the process exit while only this timer is pending.
+function unref(handle: ReturnType<typeof setTimeout>): void {
+  if (typeof handle === "number") {
+    (globalThis as Runtime).Deno?.unrefTimer?.(handle);
+  } else (handle as { unref?: () => void }).unref?.();
+}
+
+/**
+ * Calls `fire` once `ms` milliseconds have passed (never for `Infinity`);
+ * a `weak` timer never keeps the process alive by itself.
+ */
+export function startTimer(
+  ms: number,
+  fire: () => void,
+  weak = false,
+): Timer {
   if (ms === Infinity) return NEVER;
   const deadline = Date.now() + ms;
   let handle: ReturnType<typeof setTimeout>;
@@ -22,6 +40,7 @@ export function startTimer(ms: number, fire: () => void): Timer {
       if (left > 0) arm(left);
       else fire();
     }, Math.min(delay, MAX_DELAY));
+    if (weak) unref(handle);
   };
   arm(ms);
   return { clear: () => clearTimeout(handle) };

@@ -145,3 +145,63 @@ export function timeout(action: string, value: unknown): number | undefined {
   }
   return Math.max(0, value);
 }
+
+/** Throws unless `value` is a non-negative number of milliseconds, `Infinity` included. */
+export function milliseconds(
+  action: string,
+  name: string,
+  value: unknown,
+): number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${action} as '${name}' must be a non-negative number of milliseconds: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  if (Number.isNaN(value) || value < 0) {
+    throw new RangeError(
+      `Cannot ${action} as '${name}' must be a non-negative number of milliseconds: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/** Throws unless `value` is `{ maxOldGenerationSizeMb?, maxYoungGenerationSizeMb? }` with positive numbers. */
+export function resourceLimits(
+  action: string,
+  value: unknown,
+): { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      `Cannot ${action} as 'resourceLimits' must be an object: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  const limits = value as Record<string, unknown>;
+  for (const key of ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb"]) {
+    const limit = limits[key];
+    if (limit === undefined) continue;
+    if (typeof limit !== "number") {
+      throw new TypeError(
+        `Cannot ${action} as 'resourceLimits.${key}' must be a positive number: current value is ${
+          show(limit)
+        }`,
+      );
+    }
+    if (!(limit > 0) || limit === Infinity) {
+      throw new RangeError(
+        `Cannot ${action} as 'resourceLimits.${key}' must be a positive number: current value is ${
+          show(limit)
+        }`,
+      );
+    }
+  }
+  return limits as {
+    maxOldGenerationSizeMb?: number;
+    maxYoungGenerationSizeMb?: number;
+  };
+}

@@ -8,8 +8,9 @@ import type {
   ExecutorConfig,
   ExecutorHost,
 } from "./_executor.ts";
-import { WorkerCrashedError } from "./errors.ts";
+import { TimeoutError, WorkerCrashedError } from "./errors.ts";
 import {
+  ABORT,
   cloneError,
   errorsFromWire,
   EXIT,
@@ -17,12 +18,16 @@ import {
   fromWire,
   HELLO,
   INIT_FAILED,
+  ITEM_STARTED,
+  PROGRESS,
   READY,
   type ReplyMessage,
   RESULT,
   STARTED,
+  toWire,
   UNREADABLE,
 } from "./_protocol.ts";
+import { WorkerTimers } from "./_worker_timers.ts";
 import { sharedMemory } from "./_runtime.ts";
 import { moduleSpecifier } from "./_module.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
@@ -74,6 +79,11 @@ export class WorkerExecutor implements Executor<Prepared> {
   #stopped = false;
   /** Crashes in a row in which no chunk had started. */
   #fruitless = 0;
+  #timers = new WorkerTimers();
+  /** Aborted chunks a worker still runs: their replies mean nothing. */
+  #abandoned = new Set<Chunk<Prepared>>();
+  /** Workers to start as the pool is created, until the adapter is ready. */
+  #starting: number;
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
@@ -87,6 +97,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#config = config;
     this.#url = workerUrl(config.workerUrl);
     this.#refs = new TaskRefs(config.module);
+    this.#starting = config.processes;
     const init = config.initializer;
     this.#ready = Promise.all([
       Promise.resolve(adapter).then((adapter) => {
@@ -102,7 +113,38 @@ export class WorkerExecutor implements Executor<Prepared> {
         ),
     ]).then(() => {
       this.#isReady = true;
+      this.#startAll();
     });
+  }
+
+  // Like CPython, the pool starts its workers as it is created (each runs the
+  // initializer); idle, they never keep the process alive.
+  #startAll(): void {
+    this.#starting = 0;
+    let live = 0;
+    for (const slot of this.#slots) if (slot.live) live++;
+    for (; live < this.#config.processes && !this.#stopped; live++) {
+      this.#rest(this.#spawn());
+    }
+  }
+
+  // A worker with nothing to do: unreferenced, and retired after idleTimeout.
+  #rest(slot: Slot): void {
+    slot.idle();
+    this.#timers.idle(slot, this.#config.idleTimeout, () => {
+      if (slot.inflight.size === 0) this.#stop(slot);
+    });
+  }
+
+  workers(): { workers: number; busy: number } {
+    let workers = 0;
+    let busy = 0;
+    for (const slot of this.#slots) {
+      if (slot.dead) continue;
+      workers++;
+      if (slot.inflight.size > 0) busy++;
+    }
+    return { workers: workers + (this.#stopped ? 0 : this.#starting), busy };
   }
 
   prepare(task: Task): Prepared | Promise<Prepared> {
@@ -159,6 +201,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   #post(slot: Slot, chunk: Chunk<Prepared>): void {
+    this.#timers.busy(slot);
     this.#where.set(chunk, slot);
     slot.post(chunk);
     const max = this.#config.maxTasksPerChild;
@@ -175,8 +218,12 @@ export class WorkerExecutor implements Executor<Prepared> {
   };
 
   #spawn(): Slot {
+    const limits = this.#config.resourceLimits;
     const slot = new Slot(
-      this.#adapter!.spawn(this.#url),
+      this.#adapter!.spawn(
+        this.#url,
+        limits === undefined ? undefined : { resourceLimits: limits },
+      ),
       this.#unsent,
       this.#shared,
     );
@@ -195,8 +242,10 @@ export class WorkerExecutor implements Executor<Prepared> {
     switch (message[0]) {
       case RESULT:
       case FAILED: {
+        this.#timers.answered(slot, message[1]);
         const chunk = slot.answered(message[1]);
         if (chunk === undefined) return;
+        this.#abandoned.delete(chunk);
         this.#where.delete(chunk);
         this.#fruitless = 0;
         this.#freed(slot);
@@ -227,12 +276,22 @@ export class WorkerExecutor implements Executor<Prepared> {
           message[2] === "module" ? this.#unimportable() : undefined,
         );
         return;
+      case PROGRESS:
+        slot.inflight.get(message[1])?.hooks?.progress?.(message[2]);
+        return;
+      case ITEM_STARTED:
+        this.#started(slot, message[1]);
+        return;
       case STARTED:
         if (slot.onStarted(message[1]) && !slot.dead) {
-          // An aborted chunk had started after all: stop it with its worker.
-          warnUnstoppable(this.#adapter);
-          this.#stop(slot);
-          this.#evacuate(slot);
+          // An aborted chunk had started after all: abort its taskSignal();
+          // one that does not end within the grace ends with its worker.
+          this.#abortRunning(
+            slot,
+            message[1],
+            new DOMException("The call was aborted", "AbortError"),
+            () => true,
+          );
         }
         return;
       case UNREADABLE: {
@@ -288,12 +347,53 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#evacuate(slot);
   }
 
+  // Aborts the taskSignal() of the chunk `seq` running on `slot`; unless it
+  // answers within the grace, its worker is stopped (if `still()` holds).
+  #abortRunning(
+    slot: Slot,
+    seq: number,
+    reason: unknown,
+    still: () => boolean,
+  ): void {
+    try {
+      slot.handle.postMessage([ABORT, seq, toWire(reason)]);
+    } catch {
+      // The worker is ending: its exit takes the chunk off.
+    }
+    this.#timers.aborted(slot, seq, () => {
+      if (slot.dead || !still()) return;
+      warnUnstoppable(this.#adapter);
+      this.#stop(slot);
+      this.#startAll();
+      this.#evacuate(slot);
+    });
+  }
+
+  // An item of chunk `seq` started: past the call's timeout, the chunk fails
+  // with TimeoutError and the worker is replaced (a synchronous loop ends so).
+  #started(slot: Slot, seq: number): void {
+    const ms = slot.inflight.get(seq)?.hooks?.timeout;
+    if (ms === undefined) return;
+    this.#timers.started(slot, seq, ms, () => {
+      const chunk = slot.inflight.get(seq);
+      if (chunk === undefined || slot.dead) return;
+      slot.inflight.delete(seq);
+      this.#where.delete(chunk);
+      this.#abandoned.delete(chunk);
+      warnUnstoppable(this.#adapter);
+      this.#stop(slot);
+      this.#startAll();
+      this.#evacuate(slot);
+      chunk.fail(new TimeoutError(`Task timed out after ${ms} ms`));
+    });
+  }
+
   // A chunk of `slot` is done: retire or unreference an idle worker, and
   // hand the freed place to chunks taken back from a stopped worker.
   #freed(slot: Slot): void {
     if (slot.inflight.size === 0 && !slot.dead) {
       if (!slot.live) this.#stop(slot);
-      else slot.idle();
+      else this.#rest(slot);
     }
     if (this.#backlog.length > 0) this.#drain();
   }
@@ -302,6 +402,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (slot.dead) return;
     slot.dead = true;
     slot.live = false;
+    this.#timers.ended(slot);
     this.#slots.splice(this.#slots.indexOf(slot), 1);
     const ended = slot.handle.terminate().catch(() => {});
     this.#ending.add(ended);
@@ -353,6 +454,8 @@ export class WorkerExecutor implements Executor<Prepared> {
     const hopeless = crash !== undefined && ++this.#fruitless >= 3;
     for (const [seq, chunk] of slot.inflight) {
       this.#where.delete(chunk);
+      // An aborted chunk that was still running is dropped.
+      if (this.#abandoned.delete(chunk)) continue;
       if (crash && (hopeless || slot.started(seq))) {
         failed.push(chunk);
       } else this.#backlog.push(chunk);
@@ -399,7 +502,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     return true;
   }
 
-  cancel(chunk: Chunk<Prepared>): void {
+  cancel(chunk: Chunk<Prepared>, reason?: unknown): void {
     const index = this.#backlog.indexOf(chunk);
     if (index >= 0) {
       this.#backlog.splice(index, 1);
@@ -408,18 +511,18 @@ export class WorkerExecutor implements Executor<Prepared> {
     }
     const slot = this.#where.get(chunk);
     if (slot === undefined) return;
-    this.#where.delete(chunk);
     const seq = slot.seqOf(chunk);
     const waiting = slot.takeBack(seq, true);
-    slot.inflight.delete(seq);
     if (waiting || slot.passed(seq)) {
       // Not started (the worker will skip it), or done (its reply is dropped).
+      this.#where.delete(chunk);
+      slot.inflight.delete(seq);
       this.#freed(slot);
     } else {
-      // Running: stop the worker (a synchronous loop stops only so).
-      warnUnstoppable(this.#adapter);
-      this.#stop(slot);
-      this.#evacuate(slot);
+      // Running: abort its taskSignal(). A task that does not end within the
+      // grace (a synchronous loop never does) ends with its worker.
+      this.#abandoned.add(chunk);
+      this.#abortRunning(slot, seq, reason, () => slot.inflight.has(seq));
     }
     this.#host.pump();
   }

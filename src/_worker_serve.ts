@@ -7,17 +7,25 @@
 // top-level await can abort Node 24): everything starts from a promise.
 import { exportedFunction } from "./_module.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import { runInTask, setWorkerTask, TaskControl } from "./_task_context.ts";
 import {
+  ABORT,
+  type AbortMessage,
   cloneError,
   DEFINE,
   type DefineMessage,
   EXIT,
   FAILED,
+  fromWire,
   HELLO,
   INIT,
   INIT_FAILED,
   type InitMessage,
+  ITEM_STARTED,
+  PROGRESS,
   READY,
+  REPORT_PROGRESS,
+  REPORT_STARTS,
   RESULT,
   RING,
   RUN,
@@ -88,11 +96,52 @@ const refs: TaskRef[] = [];
 let busy = true;
 let queue: (RunMessage | undefined)[] = [];
 let head = 0;
+/** The chunk running now: its seq and its taskSignal()/progress(). */
+let running: { seq: number; control: TaskControl } | undefined;
+
+// The context of chunk `seq`: progress goes to the pool when the call
+// listens, item starts too when it has a timeout.
+function control(seq: number, flags: number): TaskControl {
+  const control = new TaskControl(
+    flags & REPORT_PROGRESS
+      ? (value) => {
+        try {
+          post([PROGRESS, seq, value]);
+        } catch (error) {
+          throw cloneError("a progress value from the worker", error);
+        }
+      }
+      : undefined,
+  );
+  if (flags & REPORT_STARTS) {
+    control.onItem = (i) => post([ITEM_STARTED, seq, i]);
+  }
+  running = { seq, control };
+  setWorkerTask(control);
+  return control;
+}
+
+function ended(seq: number): void {
+  if (running?.seq !== seq) return;
+  running.control.finish();
+  running = undefined;
+  setWorkerTask(undefined);
+}
 
 function onMessage(
-  message: RunMessage | InitMessage | DefineMessage | SkipMessage,
+  message:
+    | RunMessage
+    | InitMessage
+    | DefineMessage
+    | SkipMessage
+    | AbortMessage,
 ): void {
   switch (message[0]) {
+    case ABORT:
+      if (running?.seq === message[1]) {
+        running.control.abort(fromWire(message[2]));
+      }
+      return;
     case RUN:
       received = message[1];
       if (busy) queue.push(message);
@@ -282,14 +331,20 @@ function run(message: RunMessage): void {
     return;
   }
   const began = cells === undefined ? performance.now() : 0;
-  const result = runChunk(entry.fn, message[4], message[3]);
+  const task = control(seq, message[6] ?? 0);
+  const result = runInTask(
+    task,
+    () => runChunk(entry.fn, message[4], message[3], task),
+  );
   if (!(result instanceof Promise)) {
+    ended(seq);
     reply(seq, result, entry);
     if (cells === undefined) pause(began);
     return;
   }
   busy = true;
   result.then((done) => {
+    ended(seq);
     reply(seq, done, entry);
     busy = false;
     if (cells === undefined) pause(began);

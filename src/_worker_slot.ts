@@ -3,7 +3,16 @@
 // there is no shared memory), how deep its pipeline may be, and the messages
 // held back until it listens.
 import type { Chunk } from "./_executor.ts";
-import { cloneError, DEFINE, INIT, RING, RUN, SKIP } from "./_protocol.ts";
+import {
+  cloneError,
+  DEFINE,
+  INIT,
+  REPORT_PROGRESS,
+  REPORT_STARTS,
+  RING,
+  RUN,
+  SKIP,
+} from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
 import type { WorkerHandle } from "./worker_adapter.ts";
 
@@ -13,6 +22,16 @@ const MIN_DEPTH = 2;
 const MAX_DEPTH = 64;
 /** ...so that about this many milliseconds of work wait in a worker's line. */
 const BUDGET_MS = 2;
+
+// What the worker reports of a chunk beyond its result: item starts for a
+// timeout, progress for an onProgress.
+function runFlags(chunk: Chunk<Prepared>): number {
+  const hooks = chunk.hooks;
+  if (hooks === undefined) return 0;
+  return (hooks.timeout !== undefined && hooks.timeout !== Infinity
+    ? REPORT_STARTS
+    : 0) | (hooks.progress ? REPORT_PROGRESS : 0);
+}
 
 /** Called with a chunk none of whose items could be sent, and their errors; it is no longer posted. */
 export type Unsent = (
@@ -184,8 +203,11 @@ export class WorkerSlot {
       this.handle.postMessage([DEFINE, task.id, task.ref]);
       this.#sent.add(task.id);
     }
+    const flags = runFlags(chunk);
     this.handle.postMessage(
-      [RUN, seq, task.id, chunk.star, items],
+      flags === 0
+        ? [RUN, seq, task.id, chunk.star, items]
+        : [RUN, seq, task.id, chunk.star, items, undefined, flags],
       transferOf(chunk, items),
     );
     this.#unconfirmed.push(seq);

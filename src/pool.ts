@@ -42,10 +42,31 @@ import type { WorkerAdapter } from "./worker_adapter.ts";
  * console.log(await pool.apply("fib", [25]));
  * await pool.terminate();
  * ```
+ *
+ * @example Typed calls by task name, a per-task timeout, progress and stats
+ * ```ts ignore
+ * import { Pool } from "@multipool/multipool";
+ *
+ * // tasks.ts: export function fib(n: number): number { ... }
+ * const pool = new Pool<typeof import("./tasks.ts")>({
+ *   module: new URL("./tasks.ts", import.meta.url),
+ *   idleTimeout: 30_000,
+ * });
+ * const values: number[] = await pool.map("fib", [30, 31], {
+ *   timeout: 60_000,
+ *   onProgress: (value) => console.log("progress", value),
+ * });
+ * console.log(values, pool.stats());
+ * await pool.terminate();
+ * ```
+ *
+ * @typeParam M The task module's type (`typeof import("./tasks.ts")`), to
+ * type calls by task name; without it any name is accepted.
  */
-export class Pool extends PoolBase {
+export class Pool<M = unknown> extends PoolBase<M> {
   /**
-   * Creates a pool of worker threads, started as work arrives.
+   * Creates a pool and starts its `processes` worker threads (each runs the
+   * initializer, if any); idle, they never keep the process alive.
    *
    * @param options How many workers (default: the CPU count), or
    * {@linkcode PoolOptions}.

@@ -14,7 +14,16 @@ import type {
 import { exportNamed, type Fn, TaskModule } from "./_module.ts";
 import { PoolBase } from "./_pool_base.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import { startTimer, type Timer } from "./_timer.ts";
+import { runInTask, TaskControl } from "./_task_context.ts";
+import { PoolTerminatedError, TimeoutError } from "./errors.ts";
 import type { PoolOptions, Task } from "./types.ts";
+
+/** A chunk's per-task timer, and whether it fired. */
+interface Watch {
+  timer?: Timer;
+  fired: boolean;
+}
 
 interface Slot {
   /** The initializer's run for the slot's current "thread", once started. */
@@ -33,6 +42,8 @@ class InlineExecutor implements Executor<Fn> {
   #slots: Slot[] = [];
   #free: Slot[] = [];
   #running = new Map<Chunk<Fn>, Slot>();
+  /** The taskSignal() and progress() of each running chunk. */
+  #controls = new Map<Chunk<Fn>, TaskControl>();
   #cancelled = new Set<Chunk<Fn>>();
   #module: TaskModule | undefined;
   #stopped = false;
@@ -90,15 +101,50 @@ class InlineExecutor implements Executor<Fn> {
   #execute(slot: Slot, chunk: Chunk<Fn>): void {
     if (this.#running.get(chunk) !== slot) return;
     if (this.#cancelled.has(chunk)) return this.#release(chunk, slot);
-    const result = runChunk(chunk.task, chunk.items, chunk.star);
+    const control = new TaskControl(chunk.hooks?.progress);
+    this.#controls.set(chunk, control);
+    const timer = this.#watch(chunk, control);
+    const result = runInTask(
+      control,
+      () => runChunk(chunk.task, chunk.items, chunk.star, control),
+    );
     if (result instanceof Promise) {
-      result.then((done) => this.#complete(slot, chunk, done));
-    } else this.#complete(slot, chunk, result);
+      result.then((done) => this.#complete(slot, chunk, done, timer));
+    } else this.#complete(slot, chunk, result, timer);
   }
 
-  #complete(slot: Slot, chunk: Chunk<Fn>, result: ChunkResult): void {
+  // With a `timeout`, each item has that long from its start: past it, its
+  // taskSignal() aborts and the chunk fails with TimeoutError at once, while
+  // the slot stays taken until the task really ends.
+  #watch(chunk: Chunk<Fn>, control: TaskControl): Watch {
+    const ms = chunk.hooks?.timeout;
+    const watch: Watch = { fired: false };
+    if (ms === undefined || ms === Infinity) return watch;
+    control.onItem = () => {
+      watch.timer?.clear();
+      watch.timer = startTimer(ms, () => {
+        const error = new TimeoutError(`Task timed out after ${ms} ms`);
+        watch.fired = true;
+        control.abort(error);
+        chunk.fail(error);
+      });
+    };
+    return watch;
+  }
+
+  #complete(
+    slot: Slot,
+    chunk: Chunk<Fn>,
+    result: ChunkResult,
+    watch: Watch,
+  ): void {
+    watch.timer?.clear();
+    this.#controls.get(chunk)?.finish();
+    this.#controls.delete(chunk);
     this.#release(chunk, slot);
     chunk.settle(result.values, result.errors);
+    // A chunk that timed out was settled then: its slot is free only now.
+    if (watch.fired) this.#host.pump();
   }
 
   // Frees the chunk's slot, unless a cancel already did; counts the chunk
@@ -118,9 +164,11 @@ class InlineExecutor implements Executor<Fn> {
   }
 
   // An aborted chunk keeps its slot until its task really settles (a task
-  // cannot be stopped from outside), so `processes` bounds what runs; one
-  // still waiting for its slot's initializer never starts.
-  cancel(chunk: Chunk<Fn>): void {
+  // cannot be stopped from outside, only asked to stop through its
+  // taskSignal()), so `processes` bounds what runs; one still waiting for its
+  // slot's initializer never starts.
+  cancel(chunk: Chunk<Fn>, reason?: unknown): void {
+    this.#controls.get(chunk)?.abort(reason);
     if (this.#running.has(chunk)) this.#cancelled.add(chunk);
   }
 
@@ -128,8 +176,18 @@ class InlineExecutor implements Executor<Fn> {
     await Promise.allSettled(this.#slots.map((slot) => slot.init));
   }
 
+  workers(): { workers: number; busy: number } {
+    return {
+      workers: this.#stopped ? 0 : this.#slots.length,
+      busy: this.#stopped ? 0 : this.#slots.length - this.#free.length,
+    };
+  }
+
   terminate(): Promise<void> {
     this.#stopped = true;
+    const terminated = new PoolTerminatedError("Pool was terminated");
+    for (const control of this.#controls.values()) control.abort(terminated);
+    this.#controls.clear();
     this.#free = [];
     this.#running.clear();
     this.#cancelled.clear();
@@ -169,8 +227,11 @@ class InlineExecutor implements Executor<Fn> {
  * pool.close();
  * await pool.join();
  * ```
+ *
+ * @typeParam M The task module's type (`typeof import("./tasks.ts")`), to
+ * type calls by task name; without it any name is accepted.
  */
-export class ThreadPool extends PoolBase {
+export class ThreadPool<M = unknown> extends PoolBase<M> {
   /**
    * Creates a thread pool.
    *

@@ -57,6 +57,24 @@ for (const Pool of pools) {
       assert.equal(stdout.trim(), "idle running");
     });
 
+    test("a script exits by itself with an idle pool whose workers ran an initializer", async () => {
+      const { code, stdout, stderr } = await runFixture([
+        Pool.name,
+        "initializer",
+      ]);
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.trim(), "idle running");
+    });
+
+    test("a script exits by itself after using a pool with a long idleTimeout", async () => {
+      const { code, stdout, stderr } = await runFixture([
+        Pool.name,
+        "idleTimeout",
+      ]);
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.trim(), "result 9");
+    });
+
     test("long get()/wait()/next() timeouts do not keep a script alive once answered", async () => {
       const { code, stdout, stderr } = await runFixture([
         Pool.name,

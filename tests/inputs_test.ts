@@ -89,13 +89,31 @@ for (const Pool of pools) {
       });
     });
 
+    test("imap() over an array whose element getter throws yields the items before it, then the error", async () => {
+      await withPool(Pool, {}, async (pool) => {
+        const input = [1, 2, 3];
+        Object.defineProperty(input, 1, {
+          get() {
+            throw new Error("getter");
+          },
+        });
+        const iterator = pool.imap(tasks.sqr, input);
+        assert.deepEqual(await iterator.next(), { done: false, value: 1 });
+        await assert.rejects(iterator.next(), { message: "getter" });
+        assert.equal((await iterator.next()).done, true);
+        await assert.rejects(pool.map(tasks.sqr, input), { message: "getter" });
+      });
+    });
+
     test("map() over an endless async iterable stops reading it on terminate()", async () => {
       const source = endless();
       const pool = new Pool({ processes: 2 });
       const result = pool.map((x: number) => x, source.iterable);
       await sleep(20);
+      // Handled before terminate(), which waits for the workers to stop.
+      const rejected = assert.rejects(result, { name: "PoolTerminatedError" });
       await pool.terminate();
-      await assert.rejects(result, { name: "PoolTerminatedError" });
+      await rejected;
       await stopsReading(source);
     });
 

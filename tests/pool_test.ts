@@ -262,11 +262,15 @@ describe("Pool abort, transfer, terminate and join", () => {
         };
         for (let round = 0; round < 2; round++) {
           const controller = new AbortController();
-          const call = pool.apply(busy, [300], { signal: controller.signal });
+          // Longer than the grace an aborted task gets to end by itself.
+          const call = pool.apply(busy, [1500], { signal: controller.signal });
           await new Promise((resolve) => setTimeout(resolve, 100));
           controller.abort();
           await assert.rejects(call, { name: "AbortError" });
         }
+        // The worker is terminated once the grace has passed.
+        for (let i = 0; i < 500 && warnings.length === 0; i++) await sleep(10);
+        await sleep(300);
         assert.equal(warnings.length, 1);
         assert.match(
           String(warnings[0]),
@@ -414,6 +418,26 @@ describe("Pool values and errors across the boundary", () => {
       assert.equal(await pool.apply("byteLength", [new ArrayBuffer(5)]), 5);
       await assert.rejects(pool.apply("missing"), TypeError);
     });
+  });
+});
+
+describe("Pool workerUrl", () => {
+  test("workerUrl names the worker entry; a value that is not a string or URL is a TypeError", async () => {
+    const entry = new URL(
+      `../src/_worker.${extension}`,
+      import.meta.url,
+    );
+    const exists = await import(entry.href).then(() => true, () => false);
+    if (exists) {
+      await withPool({ workerUrl: entry }, async (pool) => {
+        assert.deepEqual(await pool.map(Math.abs, [-1, -2]), [1, 2]);
+      });
+    }
+    assert.throws(
+      () => new Pool({ workerUrl: 5 as unknown as string }),
+      (error: Error) =>
+        error instanceof TypeError && /'workerUrl'/.test(error.message),
+    );
   });
 });
 

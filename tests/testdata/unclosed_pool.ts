@@ -1,6 +1,6 @@
 // Fixture of tests/exit_test.ts: runs one task on a pool and never closes it.
 // The process must still exit by itself.
-// Usage: <runtime> unclosed_pool.ts <ThreadPool|Pool|Pool[process]> [idle|timeouts]
+// Usage: <runtime> unclosed_pool.ts <ThreadPool|Pool|Pool[process]> [idle|timeouts|initializer|idleTimeout]
 import * as mp from "../../mod.ts";
 import { processAdapter } from "../../adapters/process.ts";
 
@@ -29,8 +29,12 @@ const pool = new PoolClass({
   processes: 2,
   module,
   ...(processes ? { adapter: processAdapter } : {}),
+  // Workers that start at once and run an initializer, with nothing to do.
+  ...(mode === "initializer" ? { initializer: "setInit", initArgs: [1] } : {}),
+  // A long idle timer that must not keep the script alive either.
+  ...(mode === "idleTimeout" ? { idleTimeout: 60_000 } : {}),
 });
-if (mode === "idle") {
+if (mode === "idle" || mode === "initializer") {
   console.log(`idle ${pool.state}`);
 } else if (mode === "timeouts") {
   // Long timeouts whose timers must not outlive the results they wait for.
