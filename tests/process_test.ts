@@ -163,7 +163,7 @@ describe("Pool with the process adapter: what kills a process kills only its wor
   });
 
   test(
-    `maxOldGenerationSizeMb becomes the child's heap flag${
+    `resourceLimits.maxOldGenerationSizeMb (the pool's option, or the adapter's) becomes the child's heap flag${
       isBun
         ? " (skipped: Bun has no heap-size flag; its child watches its memory)"
         : ""
@@ -175,13 +175,18 @@ describe("Pool with the process adapter: what kills a process kills only its wor
       const heapLimit = (): number =>
         (globalThis as any).process.getBuiltinModule("node:v8")
           .getHeapStatistics().heap_size_limit / 2 ** 20;
+      const limited = await withPool(
+        { processes: 1, resourceLimits: { maxOldGenerationSizeMb: 48 } },
+        (pool) => pool.apply(heapLimit),
+      );
       const small = createProcessAdapter({
         resourceLimits: { maxOldGenerationSizeMb: 48 },
       });
-      const limited = await withPool(
+      const limitedByAdapter = await withPool(
         { processes: 1, adapter: small },
         (pool) => pool.apply(heapLimit),
       );
+      assert.equal(limitedByAdapter, limited);
       const unlimited = await withPool(
         { processes: 1 },
         (pool) => pool.apply(heapLimit),
