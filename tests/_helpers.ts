@@ -1,7 +1,11 @@
 // Shared helpers of the behaviour suite: the task module (by URL, so sources
 // and a compiled copy both work), a pool factory, a deferred, and a "probe"
 // (shared memory that gated tasks report to, readable for both pools).
-import type { AnyPool, PoolClass } from "./_pools.ts";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AnyPool, type PoolClass, variant } from "./_pools.ts";
+import type { GatedItem, ProbeMemory } from "./testdata/tasks.ts";
 
 type TasksModule = typeof import("./testdata/tasks.ts");
 
@@ -125,58 +129,73 @@ export async function* asyncFailingAfter(
 
 /**
  * Shared memory that `tasks.gated` reports to: works the same for ThreadPool
- * (same thread) and Pool (the buffer is shared with the workers). Always call
- * `release()` in `finally` so no gated task is left waiting.
+ * (same thread) and Pool (the buffer is shared with the workers). Where the
+ * workers are processes (MULTIPOOL_TEST_ADAPTER=process), a directory of
+ * files stands for it (`tasks.FileProbe`). Always call `release()` in
+ * `finally` so no gated task is left waiting.
  */
 export class Probe {
   /** The memory to pass to tasks. */
-  readonly sab: SharedArrayBuffer = new SharedArrayBuffer(
-    4 * tasks.PROBE.LENGTH,
-  );
-  #memory = new Int32Array(this.sab);
+  readonly sab: ProbeMemory = variant === "process"
+    ? mkdtempSync(join(tmpdir(), "multipool-probe-"))
+    : new SharedArrayBuffer(4 * tasks.PROBE.LENGTH);
+  #memory = typeof this.sab === "string" ? undefined : new Int32Array(this.sab);
 
   /** An item for `tasks.gated`. */
-  item(
-    i: number,
-    fail = false,
-  ): { i: number; sab: SharedArrayBuffer; fail: boolean } {
+  item(i: number, fail = false): GatedItem & { fail: boolean } {
     return { i, sab: this.sab, fail };
   }
 
   /** Items `0 .. n-1` for `tasks.gated`. */
-  items(n: number): { i: number; sab: SharedArrayBuffer; fail: boolean }[] {
+  items(n: number): (GatedItem & { fail: boolean })[] {
     return Array.from({ length: n }, (_, i) => this.item(i));
+  }
+
+  // The lines of one of the probe's files (file mode).
+  #lines(file: string): string[] {
+    const path = join(this.sab as string, file);
+    if (!existsSync(path)) return [];
+    return readFileSync(path, "utf8").split("\n").filter((line) => line);
   }
 
   /** How many gated tasks have started. */
   get started(): number {
+    if (!this.#memory) return this.#lines("started").length;
     return Atomics.load(this.#memory, tasks.PROBE.STARTED);
   }
 
   /** How many gated tasks have finished. */
   get finished(): number {
+    if (!this.#memory) return this.#lines("finished").length;
     return Atomics.load(this.#memory, tasks.PROBE.FINISHED);
   }
 
   /** How many times `tasks.countInit` ran with this probe. */
   get inits(): number {
+    if (!this.#memory) return this.#lines("inits").length;
     return Atomics.load(this.#memory, tasks.PROBE.INITS);
   }
 
   /** The items that have started, in start order. */
   startOrder(): number[] {
+    if (!this.#memory) return this.#lines("started").map(Number);
+    const memory = this.#memory;
     return Array.from(
       { length: this.started },
-      (_, n) => Atomics.load(this.#memory, tasks.PROBE.ORDER + n),
+      (_, n) => Atomics.load(memory, tasks.PROBE.ORDER + n),
     );
   }
 
   /** Opens the gate of item `i`, or of every item when `i` is omitted. */
   release(i?: number): void {
+    if (!this.#memory) {
+      const file = i === undefined ? "gate" : `gate-${i}`;
+      writeFileSync(join(this.sab as string, file), "");
+      return;
+    }
     const index = i === undefined ? tasks.PROBE.GATE : tasks.PROBE.GATES + i;
     Atomics.store(this.#memory, index, 1);
   }
-
   /** Resolves once `n` gated tasks have started; rejects after `timeout` ms. */
   async waitStarted(n: number, timeout = 15_000): Promise<void> {
     const deadline = Date.now() + timeout;

@@ -5,6 +5,8 @@
 //   no-shared-memory  the runtime's adapter with `sharedMemory: false` (the
 //                     message-based fallback: STARTED/SKIP, no claim cells)
 //   web               adapters/web (Web Workers; Deno and Bun)
+//   process           adapters/process (child processes; Deno, Node and Bun):
+//                     probes and counters become files (see tests/_helpers.ts)
 import * as mp from "../mod.ts";
 import { detectAdapter } from "../adapters/_detect.ts";
 
@@ -36,6 +38,10 @@ async function variantAdapter(
       },
       spawn: (url, options) => base.spawn(url, options),
     };
+  }
+  if (name === "process") {
+    const process = "../adapters/process.ts";
+    return (await import(process)).processAdapter;
   }
   if (name === "web") {
     const web = "../adapters/web.ts";

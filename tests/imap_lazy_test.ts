@@ -2,7 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TimeoutError } from "../mod.ts";
-import { pools } from "./_pools.ts";
+import { pools, variant } from "./_pools.ts";
 import {
   collect,
   counting,
@@ -205,8 +205,12 @@ for (const Pool of pools) {
           probe.release();
           pool.close();
           await pool.join();
+          // A worker process that the OS does not schedule between the
+          // break and the gate opening reads its SKIPs only after its current
+          // task: it may start one more (no shared memory to withdraw by).
+          const most = variant === "process" ? 5 : 3;
           assert.ok(
-            probe.started <= 3,
+            probe.started <= most,
             `${probe.started} of 10 tasks started after break`,
           );
         } finally {

@@ -51,8 +51,13 @@ for (const Pool of pools) {
     test("initializer may be a self-contained function", async () => {
       const probe = new Probe();
       await withPool(Pool, {
-        initializer: (sab: SharedArrayBuffer) => {
-          Atomics.add(new Int32Array(sab), 3, 1);
+        initializer: (sab: SharedArrayBuffer | string) => {
+          // A directory of files where the workers are processes (see Probe).
+          if (typeof sab === "string") {
+            // deno-lint-ignore no-explicit-any
+            (globalThis as any).process.getBuiltinModule("node:fs")
+              .appendFileSync(`${sab}/inits`, "1\n");
+          } else Atomics.add(new Int32Array(sab), 3, 1);
         },
         initArgs: [probe.sab],
       }, async (pool) => {

@@ -347,7 +347,7 @@ for (const Pool of pools) {
       await withPool(Pool, { processes: 2 }, async (pool) => {
         try {
           const items = range(6).map((i) =>
-            [i, probe.sab] as [number, SharedArrayBuffer]
+            [i, probe.sab] as [number, typeof probe.sab]
           );
           const mapped = pool.starmap(tasks.gatedStar, items, 3);
           await probe.waitStarted(2);

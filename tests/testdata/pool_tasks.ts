@@ -62,14 +62,22 @@ export function allocate(): never {
   for (;;) hoard.push(new Array(100_000).fill(Math.random()));
 }
 
-/** Counts its runs in `Int32Array(sab)[0]`. */
-export function countInit(sab: SharedArrayBuffer): void {
-  Atomics.add(new Int32Array(sab), 0, 1);
+/**
+ * Counts its runs in `Int32Array(sab)[0]`, or, where the workers are
+ * processes, as bytes appended to the file `sab`.
+ */
+export function countInit(sab: SharedArrayBuffer | string): void {
+  if (typeof sab === "string") {
+    runtime.process.getBuiltinModule("node:fs").appendFileSync(sab, "1");
+  } else Atomics.add(new Int32Array(sab), 0, 1);
 }
 
-/** Counts its runs in `Int32Array(sab)[0]`, then throws. */
-export function countThenFail(sab: SharedArrayBuffer, message: string): never {
-  Atomics.add(new Int32Array(sab), 0, 1);
+/** Counts its runs like `countInit`, then throws. */
+export function countThenFail(
+  sab: SharedArrayBuffer | string,
+  message: string,
+): never {
+  countInit(sab);
   throw new Error(message);
 }
 
@@ -134,6 +142,15 @@ export async function postOnWorkerChannels(message: unknown): Promise<number> {
   if (typeof runtime.postMessage === "function") {
     runtime.postMessage(message);
     posted++;
+  }
+  // A worker process's channel to its parent (adapters/process).
+  if (typeof runtime.process?.send === "function") {
+    try {
+      runtime.process.send(message);
+      posted++;
+    } catch {
+      // A stub (Deno's worker threads): no such channel here.
+    }
   }
   return posted;
 }

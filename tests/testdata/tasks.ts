@@ -21,12 +21,43 @@ export const PROBE = {
   LENGTH: 392,
 } as const;
 
+/**
+ * A probe's memory: shared memory, or, where the pool's workers are processes
+ * (no memory shared with them), the path of a directory of files that stands
+ * for it (see `FileProbe` below).
+ */
+export type ProbeMemory = SharedArrayBuffer | string;
+
 /** An item of `gated`: its index, the probe memory, and whether it throws. */
 export interface GatedItem {
   i: number;
-  sab: SharedArrayBuffer;
+  sab: ProbeMemory;
   fail?: boolean;
 }
+
+interface Fs {
+  appendFileSync(path: string, data: string): void;
+  existsSync(path: string): boolean;
+}
+
+/**
+ * The probe as files in directory `dir`, for workers in other processes:
+ * a line appended to `started`, `finished` or `inits` per event (appends of
+ * a line are atomic), a file `gate` or `gate-<i>` for an open gate.
+ */
+export const FileProbe = {
+  fs(): Fs {
+    // deno-lint-ignore no-explicit-any
+    return (globalThis as any).process.getBuiltinModule("node:fs");
+  },
+  record(dir: string, file: string, line: string): void {
+    FileProbe.fs().appendFileSync(`${dir}/${file}`, `${line}\n`);
+  },
+  open(dir: string, i: number): boolean {
+    const fs = FileProbe.fs();
+    return fs.existsSync(`${dir}/gate`) || fs.existsSync(`${dir}/gate-${i}`);
+  },
+};
 
 function wait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -118,6 +149,7 @@ export function byteLength(buffer: ArrayBuffer): number {
  * `fail`. Gives up waiting after 10 s so a forgotten gate never hangs a run.
  */
 export async function gated(item: GatedItem): Promise<number> {
+  if (typeof item.sab === "string") return await gatedByFiles(item, item.sab);
   const memory = new Int32Array(item.sab);
   const position = Atomics.add(memory, PROBE.STARTED, 1);
   Atomics.store(memory, PROBE.ORDER + position, item.i);
@@ -134,14 +166,24 @@ export async function gated(item: GatedItem): Promise<number> {
   return item.i;
 }
 
+async function gatedByFiles(item: GatedItem, dir: string): Promise<number> {
+  FileProbe.record(dir, "started", String(item.i));
+  const deadline = Date.now() + 10_000;
+  while (!FileProbe.open(dir, item.i) && Date.now() < deadline) await wait(2);
+  FileProbe.record(dir, "finished", String(item.i));
+  if (item.fail) throw new Error(`gated ${item.i} failed`);
+  return item.i;
+}
+
 /** `gated` with star arguments, for `starmap`. */
-export function gatedStar(i: number, sab: SharedArrayBuffer): Promise<number> {
+export function gatedStar(i: number, sab: ProbeMemory): Promise<number> {
   return gated({ i, sab });
 }
 
 /** Initializer: counts its runs in the probe. */
-export function countInit(sab: SharedArrayBuffer): void {
-  Atomics.add(new Int32Array(sab), PROBE.INITS, 1);
+export function countInit(sab: ProbeMemory): void {
+  if (typeof sab === "string") FileProbe.record(sab, "inits", "1");
+  else Atomics.add(new Int32Array(sab), PROBE.INITS, 1);
 }
 
 let initValue: unknown;

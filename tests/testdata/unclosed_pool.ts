@@ -1,7 +1,8 @@
 // Fixture of tests/exit_test.ts: runs one task on a pool and never closes it.
 // The process must still exit by itself.
-// Usage: <runtime> unclosed_pool.ts <ThreadPool|Pool> [idle|timeouts|initializer|idleTimeout]
+// Usage: <runtime> unclosed_pool.ts <ThreadPool|Pool|Pool[process]> [idle|timeouts|initializer|idleTimeout]
 import * as mp from "../../mod.ts";
+import { processAdapter } from "../../adapters/process.ts";
 
 const runtime = globalThis as unknown as {
   Deno?: { args: string[] };
@@ -11,8 +12,15 @@ const args: string[] = runtime.Deno
   ? runtime.Deno.args
   : runtime.process!.argv.slice(2);
 const [className, mode] = args;
-const PoolClass =
-  (mp as unknown as Record<string, typeof mp.ThreadPool>)[className];
+// "Pool[process]", or "Pool" while the suite runs with the process adapter
+// (MULTIPOOL_TEST_ADAPTER=process, see tests/_pools.ts): adapters/process.
+const processes = className === "Pool[process]" ||
+  className === "Pool" &&
+    (globalThis as { process?: { env: Record<string, string | undefined> } })
+        .process?.env.MULTIPOOL_TEST_ADAPTER === "process";
+const PoolClass = (mp as unknown as Record<string, typeof mp.ThreadPool>)[
+  processes ? "Pool" : className
+];
 const extension = new URL(import.meta.url).pathname.endsWith(".ts")
   ? "ts"
   : "js";
@@ -20,6 +28,7 @@ const module = new URL(`./tasks.${extension}`, import.meta.url).href;
 const pool = new PoolClass({
   processes: 2,
   module,
+  ...(processes ? { adapter: processAdapter } : {}),
   // Workers that start at once and run an initializer, with nothing to do.
   ...(mode === "initializer" ? { initializer: "setInit", initArgs: [1] } : {}),
   // A long idle timer that must not keep the script alive either.

@@ -1,0 +1,19 @@
+// Fixture of tests/process_test.ts: a pool of two worker processes, one
+// looping synchronously, one idle; prints their pids as JSON, then waits to
+// be killed (the test kills it with SIGKILL and checks that no child is left).
+import { Pool } from "../../mod.ts";
+import { processAdapter } from "../../adapters/process.ts";
+
+const pool = new Pool({ processes: 2, adapter: processAdapter });
+// deno-lint-ignore no-explicit-any
+const pid = () => (globalThis as any).process.pid as number;
+const pids = await pool.map(pid, [1, 2], 1);
+if (pids[0] === pids[1]) pids.push(await pool.apply(pid));
+pool.apply(() => {
+  for (;;) {
+    // Only killing the process stops this.
+  }
+});
+await new Promise((resolve) => setTimeout(resolve, 200));
+console.log(JSON.stringify([...new Set(pids)]));
+setInterval(() => {}, 1000);
