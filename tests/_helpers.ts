@@ -10,9 +10,12 @@ import type { GatedItem, ProbeMemory } from "./testdata/tasks.ts";
 type TasksModule = typeof import("./testdata/tasks.ts");
 
 /** The extension this suite runs from: "ts" from sources, "js" from a compiled copy. */
-const extension = new URL(import.meta.url).pathname.endsWith(".ts")
-  ? "ts"
-  : "js";
+export const extension: "ts" | "js" =
+  new URL(import.meta.url).pathname.endsWith(".ts") ? "ts" : "js";
+
+/** URL of the Pool-only task module (crashes, exits, heap limits), for `options.module`. */
+export const poolTasksUrl: string =
+  new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
 
 /** URL of the task module, for `options.module` and `import()`. */
 export const tasksUrl: string =

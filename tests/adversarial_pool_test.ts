@@ -11,12 +11,9 @@ import {
   WorkerCrashedError,
 } from "../mod.ts";
 import { type Outcome, outcome, sleep } from "./_adversary.ts";
+import { extension, poolTasksUrl } from "./_helpers.ts";
 
-const extension = new URL(import.meta.url).pathname.endsWith(".ts")
-  ? "ts"
-  : "js";
-const module =
-  new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
+const module = poolTasksUrl;
 const missing =
   new URL(`./testdata/no_such_module.${extension}`, import.meta.url)
     .href;

@@ -10,7 +10,7 @@ import {
   WorkerCrashedError,
 } from "../mod.ts";
 import { type AnyPool, pools } from "./_pools.ts";
-import { make, tasks } from "./_helpers.ts";
+import { make, poolTasksUrl, tasks } from "./_helpers.ts";
 import {
   below,
   endless,
@@ -20,11 +20,7 @@ import {
   sleep,
 } from "./_adversary.ts";
 
-const extension = new URL(import.meta.url).pathname.endsWith(".ts")
-  ? "ts"
-  : "js";
-const crashModule =
-  new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
+const crashModule = poolTasksUrl;
 
 /** Calls every task method once and asserts each throws PoolClosedError synchronously. */
 function assertClosedSync(pool: AnyPool): void {

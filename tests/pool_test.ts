@@ -14,14 +14,11 @@ import { adapter as testAdapter, Pool, variant } from "./_pools.ts";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { extension, poolTasksUrl } from "./_helpers.ts";
 
 type Tasks = typeof import("./testdata/pool_tasks.ts");
 
-const extension = new URL(import.meta.url).pathname.endsWith(".ts")
-  ? "ts"
-  : "js";
-const module =
-  new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
+const module = poolTasksUrl;
 const tasks: Tasks = await import(module);
 
 // deno-lint-ignore no-explicit-any

@@ -11,12 +11,9 @@ import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { Pool, PoolTerminatedError, WorkerCrashedError } from "../mod.ts";
 import { createProcessAdapter, processAdapter } from "../adapters/process.ts";
+import { extension, poolTasksUrl } from "./_helpers.ts";
 
-const extension = new URL(import.meta.url).pathname.endsWith(".ts")
-  ? "ts"
-  : "js";
-const module =
-  new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
+const module = poolTasksUrl;
 
 const runtime = globalThis as any;
 const isBun = runtime.Bun !== undefined;

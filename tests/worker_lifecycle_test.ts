@@ -6,15 +6,11 @@ import assert from "node:assert/strict";
 import { Pool, type WorkerAdapter, WorkerCrashedError } from "../mod.ts";
 import { detectAdapter } from "../adapters/_detect.ts";
 import { pools } from "./_pools.ts";
-import { sleep } from "./_helpers.ts";
+import { poolTasksUrl, sleep } from "./_helpers.ts";
 
 type Tasks = typeof import("./testdata/pool_tasks.ts");
 
-const extension = new URL(import.meta.url).pathname.endsWith(".ts")
-  ? "ts"
-  : "js";
-const module =
-  new URL(`./testdata/pool_tasks.${extension}`, import.meta.url).href;
+const module = poolTasksUrl;
 const tasks: Tasks = await import(module);
 
 // deno-lint-ignore no-explicit-any
