@@ -134,7 +134,10 @@ if (process.argv.includes("--check")) {
       `page ok: / and ${modules} modules of the package load as JavaScript`,
     );
   } finally {
+    // Deno's node:http keeps the fetches' keep-alive connections open after
+    // close(), and the script then never exits: close them too.
     server.close();
+    server.closeAllConnections();
   }
 } else {
   await serve(port);
