@@ -98,4 +98,5 @@ try {
   pool.close();
   await pool.join();
   server.close();
+  server.closeAllConnections();
 }
