@@ -36,11 +36,12 @@ import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
 import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
 
-// The worker entry: `options.workerUrl`, else the one next to this module,
-// by a literal URL that bundlers follow (the npm build makes it `.js`).
+// The worker entry: `options.workerUrl`, else the worker side bundled into
+// one plain module (scripts/build_worker.ts; the npm build ships it as
+// `_worker.js`), by a literal URL that bundlers follow.
 function workerUrl(given: string | URL | undefined): URL {
   if (given !== undefined) return new URL(moduleSpecifier(given));
-  return new URL("./_worker.ts", import.meta.url);
+  return new URL("./_worker_bundle.js", import.meta.url);
 }
 
 // Adapters already warned that they cannot stop a synchronous loop.
