@@ -59,6 +59,16 @@ function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
   );
 }
 
+// Runs `callback` in a later turn of the event loop (a macrotask).
+function nextTurn(callback: () => void): { cancel(): void } {
+  if (typeof setImmediate === "function") {
+    const handle = setImmediate(callback);
+    return { cancel: () => clearImmediate(handle) };
+  }
+  const handle = setTimeout(callback, 0);
+  return { cancel: () => clearTimeout(handle) };
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
@@ -86,8 +96,10 @@ export class WorkerExecutor implements Executor<Prepared> {
   #cooperative = new WeakSet<Chunk<Prepared>>();
   /** Aborted chunks a worker still runs: their replies mean nothing. */
   #abandoned = new Set<Chunk<Prepared>>();
-  /** Workers to start as the pool is created, until the adapter is ready. */
-  #starting: number;
+  /** Workers to start, one per event-loop turn (see `#kick`). */
+  #wanted: number;
+  /** The next turn's spawn is scheduled. */
+  #turn: { cancel(): void } | undefined;
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
@@ -101,7 +113,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#config = config;
     this.#url = workerUrl(config.workerUrl);
     this.#refs = new TaskRefs(config.module);
-    this.#starting = config.processes;
+    this.#wanted = config.processes;
     const init = config.initializer;
     this.#ready = Promise.all([
       Promise.resolve(adapter).then((adapter) => {
@@ -124,17 +136,45 @@ export class WorkerExecutor implements Executor<Prepared> {
   // Like CPython, the pool starts its workers as it is created (each runs the
   // initializer); idle, they never keep the process alive.
   #startAll(): void {
-    this.#starting = 0;
-    let live = 0;
-    for (const slot of this.#slots) if (slot.live) live++;
-    for (; live < this.#config.processes && !this.#stopped; live++) {
-      this.#rest(this.#spawn());
-    }
+    const missing = this.#config.processes - this.#live() - this.#wanted;
+    if (missing > 0) this.#wanted += missing;
+    this.#kick();
   }
 
-  // A worker with nothing to do: unreferenced, and retired after idleTimeout.
+  #live(): number {
+    let live = 0;
+    for (const slot of this.#slots) if (slot.live) live++;
+    return live;
+  }
+
+  // Starts the wanted workers one per event-loop turn: starting one can block
+  // the thread (Deno's `new Worker()` takes tens of milliseconds), so no
+  // caller waits for more than one, and the first to start gets work first.
+  #kick(): void {
+    if (this.#turn || this.#stopped || !this.#isReady || this.#wanted === 0) {
+      return;
+    }
+    this.#wanted--;
+    let slot: Slot;
+    try {
+      slot = this.#spawn();
+    } catch (error) {
+      this.#break(error, `a worker could not be started (${describe(error)})`);
+      return;
+    }
+    this.#rest(slot);
+    if (this.#backlog.length > 0) slot.hold();
+    this.#turn = nextTurn(() => {
+      this.#turn = undefined;
+      this.#kick();
+    });
+  }
+
+  // A worker with nothing to do: unreferenced, and (once it has started)
+  // retired after idleTimeout.
   #rest(slot: Slot): void {
     slot.idle();
+    if (!slot.ready) return;
     this.#timers.idle(slot, this.#config.idleTimeout, () => {
       if (slot.inflight.size === 0) this.#stop(slot);
     });
@@ -148,7 +188,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       workers++;
       if (slot.inflight.size > 0) busy++;
     }
-    return { workers: workers + (this.#stopped ? 0 : this.#starting), busy };
+    return { workers: workers + (this.#stopped ? 0 : this.#wanted), busy };
   }
 
   prepare(task: Task): Prepared | Promise<Prepared> {
@@ -170,38 +210,82 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   hasCapacity(): boolean {
-    return this.#backlog.length === 0 && this.#hasRoom();
+    return this.#hasRoom();
   }
 
+  // Room for a chunk: a started worker takes it (once the backlog has gone),
+  // or it waits in the backlog for the first worker to be free or started,
+  // one chunk per worker starting or that may be started.
   #hasRoom(): boolean {
     if (this.#stopped) return false;
-    let live = 0;
-    for (const slot of this.#slots) {
-      if (!slot.live) continue;
-      if (slot.canTake()) return true;
-      live++;
-    }
-    return live < this.#config.processes;
+    if (this.#target() !== undefined) return this.#backlog.length === 0;
+    return this.#backlog.length < this.#startable();
   }
 
-  run(chunk: Chunk<Prepared>): void {
-    let best: Slot | undefined;
+  // Workers starting, or that may be started.
+  #startable(): number {
     let live = 0;
+    let booting = 0;
     for (const slot of this.#slots) {
       if (!slot.live) continue;
       live++;
-      if (
-        slot.canTake() &&
-        (!best || slot.inflight.size < best.inflight.size)
+      if (!slot.ready) booting++;
+    }
+    return booting + Math.max(0, this.#config.processes - live);
+  }
+
+  // The worker a chunk goes to now: the started one with room and the fewest
+  // chunks. While another worker is starting (or may be started), one that
+  // has work takes no more: the chunk waits for whichever is first free or
+  // started, never behind a worker still booting.
+  #target(): Slot | undefined {
+    let best: Slot | undefined;
+    let live = 0;
+    let booting = false;
+    for (const slot of this.#slots) {
+      if (!slot.live) continue;
+      live++;
+      if (!slot.ready) booting = true;
+      else if (
+        slot.canTake() && (!best || slot.inflight.size < best.inflight.size)
       ) best = slot;
     }
     if (
-      (best === undefined || best.inflight.size > 0) &&
-      live < this.#config.processes
-    ) {
-      best = this.#spawn();
+      best !== undefined && best.inflight.size > 0 &&
+      (booting || this.#wanted > 0 || live < this.#config.processes)
+    ) return undefined;
+    return best;
+  }
+
+  run(chunk: Chunk<Prepared>): void {
+    const slot = this.#target();
+    if (slot !== undefined) return this.#post(slot, chunk);
+    this.#backlog.push(chunk);
+    this.#await();
+  }
+
+  // Chunks wait in the backlog: start a worker for each that no worker
+  // starting will take, as far as the pool may have workers, and keep the
+  // process alive for those starting.
+  #await(): void {
+    let live = 0;
+    let booting = 0;
+    for (const slot of this.#slots) {
+      if (!slot.live) continue;
+      live++;
+      if (!slot.ready) {
+        booting++;
+        slot.hold();
+      }
     }
-    this.#post(best!, chunk);
+    const more = Math.min(
+      this.#backlog.length - booting - this.#wanted,
+      this.#config.processes - live - this.#wanted,
+    );
+    if (more > 0) {
+      this.#wanted += more;
+      this.#kick();
+    }
   }
 
   #post(slot: Slot, chunk: Chunk<Prepared>): void {
@@ -272,7 +356,11 @@ export class WorkerExecutor implements Executor<Prepared> {
         }
         return;
       case READY:
+        // The first worker ready takes the work that waits.
         slot.ready = true;
+        if (this.#backlog.length > 0) this.#drain();
+        else this.#host.pump();
+        if (slot.inflight.size === 0) this.#rest(slot);
         return;
       case INIT_FAILED:
         this.#break(
@@ -479,8 +567,15 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#draining = true;
     queueMicrotask(() => {
       this.#draining = false;
-      while (this.#backlog.length > 0 && this.#hasRoom()) {
+      while (this.#backlog.length > 0 && this.#target() !== undefined) {
         this.run(this.#backlog.shift()!);
+      }
+      if (this.#backlog.length > 0) this.#await();
+      else {
+        // Nothing waits for the workers still starting.
+        for (const slot of this.#slots) {
+          if (slot.live && !slot.ready && slot.inflight.size === 0) slot.idle();
+        }
       }
       this.#host.pump();
     });
@@ -544,6 +639,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#turn?.cancel();
+    this.#turn = undefined;
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
@@ -552,6 +649,8 @@ export class WorkerExecutor implements Executor<Prepared> {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
+    this.#turn?.cancel();
+    this.#turn = undefined;
     for (const slot of [...this.#slots]) this.#stop(slot);
     await Promise.all(this.#ending);
   }
