@@ -77,12 +77,11 @@ function boot(): void {
   process.on("disconnect", () => process.exit(0));
   watch();
   import(serveUrl).then(
-    (
-      { serve, exiting }: {
-        serve(transport: WorkerTransport): void;
-        exiting(code: number, error: unknown): void;
-      },
-    ) => {
+    ({ serve }: { serve(transport: WorkerTransport): void }) => {
+      // The bundle leaves `exiting()` here (scripts/build_worker.ts).
+      const exiting = (globalThis as Record<symbol, unknown>)[
+        Symbol.for("multipool.exiting")
+      ] as (code: number, error: unknown) => void;
       const onFatal = fatal(exiting);
       process.on("uncaughtException", onFatal);
       process.on("unhandledRejection", onFatal);

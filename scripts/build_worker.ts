@@ -18,10 +18,15 @@ import { bin, rel, ROOT } from "./_tools.ts";
 /** The bundle, committed next to the sources. */
 export const WORKER_BUNDLE: string = join(ROOT, "src", "_worker_bundle.js");
 
-// The entry: the worker module's exports, plus what a process-adapter child
-// (adapters/_process_child.ts) needs from the worker side.
+/** Where a process-adapter child finds `exiting()` (see `ENTRY`). */
+export const EXITING_KEY = "multipool.exiting";
+
+// The entry: the worker module with its exports (no more: the npm package's
+// `./worker` is this bundle), and, for a process-adapter child
+// (adapters/_process_child.ts), `exiting()` under a registered symbol.
 const ENTRY = `export * from "./src/_worker.ts";
-export { exiting } from "./src/_worker_serve.ts";
+import { exiting } from "./src/_worker_serve.ts";
+globalThis[Symbol.for(${JSON.stringify(EXITING_KEY)})] = exiting;
 `;
 
 /** The bundle as it would be built now from the sources. */

@@ -661,9 +661,11 @@ function start() {
   });
 }
 start();
+
+// _worker_entry.ts
+globalThis[/* @__PURE__ */ Symbol.for("multipool.exiting")] = exiting;
 export {
   PORT_KEY,
-  exiting,
   portTransport,
   serve
 };
