@@ -29,7 +29,7 @@ import {
   UNREADABLE,
 } from "./_protocol.ts";
 import { WorkerTimers } from "./_worker_timers.ts";
-import { sharedMemory } from "./_runtime.ts";
+import { cpuCount, sharedMemory } from "./_runtime.ts";
 import { moduleSpecifier } from "./_module.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
@@ -100,6 +100,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   #wanted: number;
   /** The next turn's spawn is scheduled. */
   #turn: { cancel(): void } | undefined;
+  /** Workers that have booted (said HELLO). */
+  #booted = new WeakSet<Slot>();
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
@@ -149,11 +151,18 @@ export class WorkerExecutor implements Executor<Prepared> {
 
   // Starts the wanted workers one per event-loop turn: starting one can block
   // the thread (Deno's `new Worker()` takes tens of milliseconds), so no
-  // caller waits for more than one, and the first to start gets work first.
+  // caller waits for more than one. No more boot at once than there are
+  // cores (the others start as those have booted), so the first worker boots
+  // as fast as a lone one and gets work first.
   #kick(): void {
     if (this.#turn || this.#stopped || !this.#isReady || this.#wanted === 0) {
       return;
     }
+    let booting = 0;
+    for (const slot of this.#slots) {
+      if (slot.live && !this.#booted.has(slot)) booting++;
+    }
+    if (booting >= cpuCount()) return;
     this.#wanted--;
     let slot: Slot;
     try {
@@ -354,6 +363,9 @@ export class WorkerExecutor implements Executor<Prepared> {
         } catch (error) {
           this.#break(error);
         }
+        // Booted: the next worker may start.
+        this.#booted.add(slot);
+        this.#kick();
         return;
       case READY:
         // The first worker ready takes the work that waits.
