@@ -24,6 +24,7 @@ import {
   type ReplyMessage,
   RESULT,
   SIGNAL_USED,
+  SKIPPED,
   STARTED,
   toWire,
   UNREADABLE,
@@ -35,6 +36,7 @@ import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
 import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
+import { findLoot, Outcomes } from "./_steal.ts";
 
 // The worker entry: `options.workerUrl`, else the one next to this module,
 // by a literal URL that bundlers follow (the npm build makes it `.js`).
@@ -90,6 +92,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
+  /** Running chunks some of whose items other workers took, by chunk. */
+  #split = new Map<Chunk<Prepared>, Outcomes>();
 
   constructor(
     host: ExecutorHost,
@@ -217,7 +221,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     errors: ReadonlyMap<number, unknown>,
   ): void => {
     this.#where.delete(chunk);
-    chunk.settle(new Array(chunk.items.length), errors);
+    this.#settle(chunk, new Array(chunk.items.length), errors);
   };
 
   #spawn(): Slot {
@@ -229,6 +233,8 @@ export class WorkerExecutor implements Executor<Prepared> {
       ),
       this.#unsent,
       this.#shared,
+      // With maxTasksPerChild, only whole chunks move: its count holds.
+      this.#config.maxTasksPerChild === undefined,
     );
     const { handle } = slot;
     handle.onMessage((message) =>
@@ -256,7 +262,8 @@ export class WorkerExecutor implements Executor<Prepared> {
         const [values, errors] = message[0] === FAILED
           ? [new Array(sent), everyItem(sent, fromWire(message[2]))]
           : [message[2], message[3] && errorsFromWire(message[3])];
-        chunk.settle(...slot.restore(message[1], values, errors));
+        this.#settle(chunk, ...slot.restore(message[1], values, errors));
+        this.#balance();
         return;
       }
       case HELLO:
@@ -272,6 +279,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         return;
       case READY:
         slot.ready = true;
+        this.#balance();
         return;
       case INIT_FAILED:
         this.#break(
@@ -290,6 +298,14 @@ export class WorkerExecutor implements Executor<Prepared> {
         if (chunk !== undefined) this.#cooperative.add(chunk);
         return;
       }
+      case SKIPPED: {
+        const chunk = slot.skipped(message[1]);
+        if (chunk === undefined) return;
+        this.#where.delete(chunk);
+        this.#backlog.push(chunk);
+        this.#freed(slot);
+        return;
+      }
       case STARTED:
         if (slot.onStarted(message[1]) && !slot.dead) {
           // An aborted chunk had started after all: stop it with its worker.
@@ -302,7 +318,8 @@ export class WorkerExecutor implements Executor<Prepared> {
         const chunk = slot.unreadable(message[1]);
         if (chunk !== undefined) {
           this.#where.delete(chunk);
-          chunk.fail(
+          this.#fail(
+            chunk,
             cloneError(
               "the task's arguments to the worker",
               new Error("the worker could not read them back"),
@@ -321,6 +338,53 @@ export class WorkerExecutor implements Executor<Prepared> {
     }
   }
 
+  // A chunk's outcome from its worker: the whole chunk's, unless other
+  // workers took some of its items (then their replies complete it).
+  #settle(
+    chunk: Chunk<Prepared>,
+    values: unknown[],
+    errors?: ReadonlyMap<number, unknown>,
+  ): void {
+    const outcomes = this.#split.get(chunk);
+    if (outcomes === undefined) chunk.settle(values, errors);
+    else outcomes.own(values, errors);
+  }
+
+  #fail(chunk: Chunk<Prepared>, error: unknown): void {
+    const n = chunk.items.length;
+    this.#settle(chunk, new Array(n), everyItem(n, error));
+  }
+
+  // Idle workers take work that waits at busy ones: a chunk they hold and
+  // have not started, else half the unclaimed items of one they run.
+  #balance(): void {
+    if (this.#stopped || this.#backlog.length > 0) return;
+    const max = this.#config.maxTasksPerChild;
+    for (const thief of this.#slots) {
+      if (!thief.live || !thief.ready || thief.inflight.size > 0) continue;
+      const loot = findLoot(thief, this.#slots);
+      if (loot === undefined) break;
+      if ("chunk" in loot) {
+        // Run anywhere, like a stopped worker's chunks: by `run()`.
+        this.#where.delete(loot.chunk);
+        this.#backlog.push(loot.chunk);
+        if (max !== undefined && !loot.from.dead && loot.from.chunks < max) {
+          loot.from.live = true;
+        }
+        this.#freed(loot.from);
+      } else if ("range" in loot) {
+        const whole = loot.from.inflight.get(loot.seq)!;
+        let outcomes = this.#split.get(whole);
+        if (outcomes === undefined) {
+          outcomes = new Outcomes(whole, () => this.#split.delete(whole));
+          this.#split.set(whole, outcomes);
+        }
+        this.#post(thief, outcomes.take(...loot.range));
+      }
+    }
+    if (this.#backlog.length > 0) this.#drain();
+  }
+
   // A reply that could not be read (a messageerror): the worker answers in
   // order, so it was the reply to the oldest chunk in flight, which fails
   // alone; before the worker is ready, it was its start-up reply.
@@ -337,7 +401,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (chunk !== undefined) {
       this.#where.delete(chunk);
       this.#fruitless = 0;
-      chunk.fail(cloneError("the task's result from the worker", error));
+      this.#fail(chunk, cloneError("the task's result from the worker", error));
     }
     this.#replace(slot);
   }
@@ -388,7 +452,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#stop(slot);
       this.#startAll();
       this.#evacuate(slot);
-      chunk.fail(new TimeoutError(`Task timed out after ${ms} ms`));
+      this.#fail(chunk, new TimeoutError(`Task timed out after ${ms} ms`));
     });
   }
 
@@ -467,7 +531,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (failed.length > 0) this.#fruitless = 0;
     slot.inflight.clear();
     if (this.#backlog.length > 0) this.#drain();
-    for (const chunk of failed) chunk.fail(crash);
+    for (const chunk of failed) this.#fail(chunk, crash);
     this.#host.pump();
   }
 
@@ -507,6 +571,11 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   cancel(chunk: Chunk<Prepared>, reason?: unknown): void {
+    const outcomes = this.#split.get(chunk);
+    if (outcomes !== undefined) {
+      this.#split.delete(chunk);
+      for (const part of [...outcomes.parts]) this.cancel(part, reason);
+    }
     const index = this.#backlog.indexOf(chunk);
     if (index >= 0) {
       this.#backlog.splice(index, 1);
@@ -546,6 +615,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
+    this.#split.clear();
     this.#host.broken(cause, why);
   }
 
@@ -562,6 +632,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (running) warnUnstoppable(this.#adapter);
     this.#backlog = [];
     this.#where.clear();
+    this.#split.clear();
     return this.shutdown();
   }
 }
