@@ -45,6 +45,12 @@ function workerUrl(given: string | URL | undefined): URL {
   return new URL("./_worker.ts", import.meta.url);
 }
 
+// An idle worker that found nothing to take looks again after this long,
+// doubling up to the max while it finds nothing (a chunk's start, which
+// makes its items takeable, sends no message).
+const MIN_REBALANCE_MS = 1;
+const MAX_REBALANCE_MS = 16;
+
 // Adapters already warned that they cannot stop a synchronous loop.
 const warned = new WeakSet<WorkerAdapter>();
 
@@ -94,6 +100,9 @@ export class WorkerExecutor implements Executor<Prepared> {
   #shared = false;
   /** Running chunks some of whose items other workers took, by chunk. */
   #split = new Map<Chunk<Prepared>, Outcomes>();
+  /** Looks for work for idle workers again, while others are busy. */
+  #rebalance: ReturnType<typeof setTimeout> | undefined;
+  #rebalanceMs = MIN_REBALANCE_MS;
 
   constructor(
     host: ExecutorHost,
@@ -363,7 +372,13 @@ export class WorkerExecutor implements Executor<Prepared> {
     for (const thief of this.#slots) {
       if (!thief.live || !thief.ready || thief.inflight.size > 0) continue;
       const loot = findLoot(thief, this.#slots);
-      if (loot === undefined) break;
+      if (loot === undefined) {
+        if (this.#slots.some((slot) => slot.inflight.size > 0)) {
+          this.#balanceLater();
+        }
+        break;
+      }
+      this.#rebalanceMs = MIN_REBALANCE_MS;
       if ("chunk" in loot) {
         // Run anywhere, like a stopped worker's chunks: by `run()`.
         this.#where.delete(loot.chunk);
@@ -383,6 +398,15 @@ export class WorkerExecutor implements Executor<Prepared> {
       }
     }
     if (this.#backlog.length > 0) this.#drain();
+  }
+
+  #balanceLater(): void {
+    if (this.#rebalance !== undefined) return;
+    this.#rebalance = setTimeout(() => {
+      this.#rebalance = undefined;
+      this.#rebalanceMs = Math.min(this.#rebalanceMs * 2, MAX_REBALANCE_MS);
+      this.#balance();
+    }, this.#rebalanceMs);
   }
 
   // A reply that could not be read (a messageerror): the worker answers in
@@ -612,6 +636,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearTimeout(this.#rebalance);
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
@@ -621,6 +646,7 @@ export class WorkerExecutor implements Executor<Prepared> {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#rebalance);
     for (const slot of [...this.#slots]) this.#stop(slot);
     await Promise.all(this.#ending);
   }
