@@ -359,7 +359,8 @@ export class WorkerSlot {
 
   /**
    * For work stealing: the newest chunk posted here that waits behind
-   * another (or any, while the worker boots), or 0.
+   * another (or any, while the worker boots), or 0. A chunk that transferred
+   * objects to the worker stays.
    */
   spare(): number {
     // Without shared memory, one chunk asked back at a time.
@@ -367,9 +368,11 @@ export class WorkerSlot {
     let waiting = 0;
     let newest = 0;
     let running = false;
-    for (const seq of this.inflight.keys()) {
+    for (const [seq, chunk] of this.inflight) {
       if (this.#reclaiming.has(seq)) continue;
       if (this.started(seq)) running = true;
+      // What it transferred is gone from here: it can run nowhere else.
+      else if (chunk.transfer !== undefined && this.#listening) continue;
       else {
         waiting++;
         newest = seq;
