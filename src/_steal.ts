@@ -174,3 +174,105 @@ export function findLoot(
   const range = victim?.claimHalf(seq);
   return range === undefined ? undefined : { from: victim!, seq, range };
 }
+
+/** What stealing needs of the executor. */
+export interface StealingHost {
+  /** The workers that may take from each other now: none while stopped, or while chunks wait to be posted again. */
+  slots(): readonly WorkerSlot[];
+  /** Posts a part to the worker that took it. */
+  post(slot: WorkerSlot, chunk: Chunk<Prepared>): void;
+  /** A whole chunk `from` gave back: run it anywhere. */
+  requeue(chunk: Chunk<Prepared>, from: WorkerSlot): void;
+}
+
+// An idle worker that found nothing to take looks again after this long,
+// doubling up to the max while it finds nothing (a chunk's start, which
+// makes its items takeable, sends no message).
+const MIN_RETRY_MS = 1;
+const MAX_RETRY_MS = 16;
+
+/**
+ * The executor's side of work stealing: gives idle workers work, and puts
+ * the outcomes of chunks run in parts back together.
+ */
+export class Stealing {
+  #host: StealingHost;
+  /** Running chunks some of whose items other workers took. */
+  #split = new Map<Chunk<Prepared>, Outcomes>();
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #retryMs = MIN_RETRY_MS;
+
+  constructor(host: StealingHost) {
+    this.#host = host;
+  }
+
+  /**
+   * A chunk's outcome from its worker: the whole chunk's, unless other
+   * workers took some of its items (then their replies complete it).
+   */
+  settle(
+    chunk: Chunk<Prepared>,
+    values: unknown[],
+    errors?: ReadonlyMap<number, unknown>,
+  ): void {
+    const outcomes = this.#split.get(chunk);
+    if (outcomes === undefined) chunk.settle(values, errors);
+    else outcomes.own(values, errors);
+  }
+
+  /** Fails the items a chunk's own worker held; parts taken from it go on. */
+  fail(chunk: Chunk<Prepared>, error: unknown): void {
+    const n = chunk.items.length;
+    this.settle(chunk, new Array(n), everyItem(n, error));
+  }
+
+  /** The parts other workers took from `chunk`, which is being cancelled. */
+  parts(chunk: Chunk<Prepared>): Part[] {
+    const outcomes = this.#split.get(chunk);
+    if (outcomes === undefined) return [];
+    this.#split.delete(chunk);
+    return [...outcomes.parts];
+  }
+
+  /**
+   * Gives each idle worker work waiting at a busy one: a chunk it holds and
+   * has not started, else half the unclaimed items of one it runs.
+   */
+  balance(): void {
+    const slots = [...this.#host.slots()];
+    for (const thief of slots) {
+      if (!thief.live || !thief.ready || thief.inflight.size > 0) continue;
+      const loot = findLoot(thief, slots);
+      if (loot === undefined) {
+        if (slots.some((slot) => slot.inflight.size > 0)) this.#later();
+        return;
+      }
+      this.#retryMs = MIN_RETRY_MS;
+      if ("chunk" in loot) this.#host.requeue(loot.chunk, loot.from);
+      else if ("range" in loot) {
+        const whole = loot.from.inflight.get(loot.seq)!;
+        let outcomes = this.#split.get(whole);
+        if (outcomes === undefined) {
+          outcomes = new Outcomes(whole, () => this.#split.delete(whole));
+          this.#split.set(whole, outcomes);
+        }
+        this.#host.post(thief, outcomes.take(...loot.range));
+      }
+    }
+  }
+
+  #later(): void {
+    if (this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS);
+      this.balance();
+    }, this.#retryMs);
+  }
+
+  /** The pool stops: no more stealing. */
+  clear(): void {
+    clearTimeout(this.#retry);
+    this.#split.clear();
+  }
+}

@@ -36,7 +36,7 @@ import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
 import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
-import { findLoot, Outcomes } from "./_steal.ts";
+import { Stealing } from "./_steal.ts";
 
 // The worker entry: `options.workerUrl`, else the one next to this module,
 // by a literal URL that bundlers follow (the npm build makes it `.js`).
@@ -44,12 +44,6 @@ function workerUrl(given: string | URL | undefined): URL {
   if (given !== undefined) return new URL(moduleSpecifier(given));
   return new URL("./_worker.ts", import.meta.url);
 }
-
-// An idle worker that found nothing to take looks again after this long,
-// doubling up to the max while it finds nothing (a chunk's start, which
-// makes its items takeable, sends no message).
-const MIN_REBALANCE_MS = 1;
-const MAX_REBALANCE_MS = 16;
 
 // Adapters already warned that they cannot stop a synchronous loop.
 const warned = new WeakSet<WorkerAdapter>();
@@ -98,11 +92,20 @@ export class WorkerExecutor implements Executor<Prepared> {
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
-  /** Running chunks some of whose items other workers took, by chunk. */
-  #split = new Map<Chunk<Prepared>, Outcomes>();
-  /** Looks for work for idle workers again, while others are busy. */
-  #rebalance: ReturnType<typeof setTimeout> | undefined;
-  #rebalanceMs = MIN_REBALANCE_MS;
+  /** Idle workers take work from busy ones (src/_steal.ts). */
+  #stealing = new Stealing({
+    slots: () => this.#stopped || this.#backlog.length > 0 ? [] : this.#slots,
+    post: (slot, chunk) => this.#post(slot, chunk),
+    requeue: (chunk, from) => {
+      this.#where.delete(chunk);
+      this.#backlog.push(chunk);
+      const max = this.#config.maxTasksPerChild;
+      if (max !== undefined && !from.dead && from.chunks < max) {
+        from.live = true;
+      }
+      this.#freed(from);
+    },
+  });
 
   constructor(
     host: ExecutorHost,
@@ -230,7 +233,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     errors: ReadonlyMap<number, unknown>,
   ): void => {
     this.#where.delete(chunk);
-    this.#settle(chunk, new Array(chunk.items.length), errors);
+    this.#stealing.settle(chunk, new Array(chunk.items.length), errors);
   };
 
   #spawn(): Slot {
@@ -271,8 +274,11 @@ export class WorkerExecutor implements Executor<Prepared> {
         const [values, errors] = message[0] === FAILED
           ? [new Array(sent), everyItem(sent, fromWire(message[2]))]
           : [message[2], message[3] && errorsFromWire(message[3])];
-        this.#settle(chunk, ...slot.restore(message[1], values, errors));
-        this.#balance();
+        this.#stealing.settle(
+          chunk,
+          ...slot.restore(message[1], values, errors),
+        );
+        this.#stealing.balance();
         return;
       }
       case HELLO:
@@ -288,7 +294,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         return;
       case READY:
         slot.ready = true;
-        this.#balance();
+        this.#stealing.balance();
         return;
       case INIT_FAILED:
         this.#break(
@@ -327,7 +333,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         const chunk = slot.unreadable(message[1]);
         if (chunk !== undefined) {
           this.#where.delete(chunk);
-          this.#fail(
+          this.#stealing.fail(
             chunk,
             cloneError(
               "the task's arguments to the worker",
@@ -347,68 +353,6 @@ export class WorkerExecutor implements Executor<Prepared> {
     }
   }
 
-  // A chunk's outcome from its worker: the whole chunk's, unless other
-  // workers took some of its items (then their replies complete it).
-  #settle(
-    chunk: Chunk<Prepared>,
-    values: unknown[],
-    errors?: ReadonlyMap<number, unknown>,
-  ): void {
-    const outcomes = this.#split.get(chunk);
-    if (outcomes === undefined) chunk.settle(values, errors);
-    else outcomes.own(values, errors);
-  }
-
-  #fail(chunk: Chunk<Prepared>, error: unknown): void {
-    const n = chunk.items.length;
-    this.#settle(chunk, new Array(n), everyItem(n, error));
-  }
-
-  // Idle workers take work that waits at busy ones: a chunk they hold and
-  // have not started, else half the unclaimed items of one they run.
-  #balance(): void {
-    if (this.#stopped || this.#backlog.length > 0) return;
-    const max = this.#config.maxTasksPerChild;
-    for (const thief of this.#slots) {
-      if (!thief.live || !thief.ready || thief.inflight.size > 0) continue;
-      const loot = findLoot(thief, this.#slots);
-      if (loot === undefined) {
-        if (this.#slots.some((slot) => slot.inflight.size > 0)) {
-          this.#balanceLater();
-        }
-        break;
-      }
-      this.#rebalanceMs = MIN_REBALANCE_MS;
-      if ("chunk" in loot) {
-        // Run anywhere, like a stopped worker's chunks: by `run()`.
-        this.#where.delete(loot.chunk);
-        this.#backlog.push(loot.chunk);
-        if (max !== undefined && !loot.from.dead && loot.from.chunks < max) {
-          loot.from.live = true;
-        }
-        this.#freed(loot.from);
-      } else if ("range" in loot) {
-        const whole = loot.from.inflight.get(loot.seq)!;
-        let outcomes = this.#split.get(whole);
-        if (outcomes === undefined) {
-          outcomes = new Outcomes(whole, () => this.#split.delete(whole));
-          this.#split.set(whole, outcomes);
-        }
-        this.#post(thief, outcomes.take(...loot.range));
-      }
-    }
-    if (this.#backlog.length > 0) this.#drain();
-  }
-
-  #balanceLater(): void {
-    if (this.#rebalance !== undefined) return;
-    this.#rebalance = setTimeout(() => {
-      this.#rebalance = undefined;
-      this.#rebalanceMs = Math.min(this.#rebalanceMs * 2, MAX_REBALANCE_MS);
-      this.#balance();
-    }, this.#rebalanceMs);
-  }
-
   // A reply that could not be read (a messageerror): the worker answers in
   // order, so it was the reply to the oldest chunk in flight, which fails
   // alone; before the worker is ready, it was its start-up reply.
@@ -425,7 +369,10 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (chunk !== undefined) {
       this.#where.delete(chunk);
       this.#fruitless = 0;
-      this.#fail(chunk, cloneError("the task's result from the worker", error));
+      this.#stealing.fail(
+        chunk,
+        cloneError("the task's result from the worker", error),
+      );
     }
     this.#replace(slot);
   }
@@ -476,7 +423,10 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#stop(slot);
       this.#startAll();
       this.#evacuate(slot);
-      this.#fail(chunk, new TimeoutError(`Task timed out after ${ms} ms`));
+      this.#stealing.fail(
+        chunk,
+        new TimeoutError(`Task timed out after ${ms} ms`),
+      );
     });
   }
 
@@ -555,7 +505,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (failed.length > 0) this.#fruitless = 0;
     slot.inflight.clear();
     if (this.#backlog.length > 0) this.#drain();
-    for (const chunk of failed) this.#fail(chunk, crash);
+    for (const chunk of failed) this.#stealing.fail(chunk, crash);
     this.#host.pump();
   }
 
@@ -595,11 +545,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   cancel(chunk: Chunk<Prepared>, reason?: unknown): void {
-    const outcomes = this.#split.get(chunk);
-    if (outcomes !== undefined) {
-      this.#split.delete(chunk);
-      for (const part of [...outcomes.parts]) this.cancel(part, reason);
-    }
+    for (const part of this.#stealing.parts(chunk)) this.cancel(part, reason);
     const index = this.#backlog.indexOf(chunk);
     if (index >= 0) {
       this.#backlog.splice(index, 1);
@@ -636,17 +582,16 @@ export class WorkerExecutor implements Executor<Prepared> {
   #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearTimeout(this.#rebalance);
+    this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
-    this.#split.clear();
     this.#host.broken(cause, why);
   }
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#rebalance);
+    this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     await Promise.all(this.#ending);
   }
@@ -658,7 +603,6 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (running) warnUnstoppable(this.#adapter);
     this.#backlog = [];
     this.#where.clear();
-    this.#split.clear();
     return this.shutdown();
   }
 }
