@@ -43,15 +43,33 @@ function watched(
   return call(fn, items[i], star);
 }
 
-/** Runs `fn` over `items`; returns synchronously when no item was async. */
+/**
+ * Hands out the indexes of the items to run, in increasing order: where
+ * others may take some of a chunk's items (work stealing), the ones this
+ * side claimed. Returns `items.length` or more once there are none left.
+ */
+export interface ItemCursor {
+  next(): number;
+}
+
+/**
+ * Runs `fn` over `items` (those `cursor` hands out, if given: the others stay
+ * holes); returns synchronously when no item was async.
+ */
 export function runChunk(
   fn: Fn,
   items: readonly unknown[],
   star: boolean,
   control?: ChunkControl,
+  cursor?: ItemCursor,
 ): ChunkResult | Promise<ChunkResult> {
   const result: ChunkResult = { values: new Array(items.length) };
-  for (let i = 0; i < items.length; i++) {
+  const n = items.length;
+  for (
+    let i = cursor ? cursor.next() : 0;
+    i < n;
+    i = cursor ? cursor.next() : i + 1
+  ) {
     let value: unknown;
     let thenable: boolean;
     try {
@@ -64,7 +82,9 @@ export function runChunk(
       (result.errors ??= new Map()).set(i, error);
       continue;
     }
-    if (thenable) return finish(fn, items, star, result, i, value, control);
+    if (thenable) {
+      return finish(fn, items, star, result, i, value, control, cursor);
+    }
     result.values[i] = value;
   }
   return result;
@@ -78,6 +98,7 @@ async function finish(
   index: number,
   pending: unknown,
   control: ChunkControl | undefined,
+  cursor: ItemCursor | undefined,
 ): Promise<ChunkResult> {
   for (let i = index;;) {
     try {
@@ -85,7 +106,8 @@ async function finish(
     } catch (error) {
       (result.errors ??= new Map()).set(i, error);
     }
-    if (++i >= items.length) return result;
+    i = cursor ? cursor.next() : i + 1;
+    if (i >= items.length) return result;
     try {
       pending = control
         ? watched(fn, items, i, star, control)

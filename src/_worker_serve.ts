@@ -7,10 +7,12 @@
 // top-level await can abort Node 24): everything starts from a promise.
 import { exportedFunction } from "./_module.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import { SharedCursor } from "./_shared_cursor.ts";
 import { runInTask, setWorkerTask, TaskControl } from "./_task_context.ts";
 import {
   ABORT,
   type AbortMessage,
+  CLAIM_ITEMS,
   cloneError,
   DEFINE,
   type DefineMessage,
@@ -33,6 +35,7 @@ import {
   SIGNAL_USED,
   SKIP,
   type SkipMessage,
+  SKIPPED,
   STARTED,
   toWire,
   UNREADABLE,
@@ -154,7 +157,11 @@ function onMessage(
       refs[message[1]] = message[2];
       return;
     case SKIP:
-      if (message[1] > reached) skips.add(message[1]);
+      // Not started yet: it never will be, and the pool may run it elsewhere.
+      if (message[1] > reached) {
+        skips.add(message[1]);
+        post([SKIPPED, message[1]]);
+      }
       return;
     case INIT:
       initialized = true;
@@ -333,10 +340,15 @@ function run(message: RunMessage): void {
     return;
   }
   const began = cells === undefined ? performance.now() : 0;
-  const task = control(seq, message[6] ?? 0);
+  const flags = message[6] ?? 0;
+  const task = control(seq, flags);
+  const items = message[4];
+  const cursor = flags & CLAIM_ITEMS && cells !== undefined
+    ? new SharedCursor(cells, RING + 1 + seq % RING, items.length)
+    : undefined;
   const result = runInTask(
     task,
-    () => runChunk(entry.fn, message[4], message[3], task),
+    () => runChunk(entry.fn, items, message[3], task, cursor),
   );
   if (!(result instanceof Promise)) {
     ended(seq);
