@@ -4,7 +4,7 @@
 import type { ItemCursor } from "./_run_chunk.ts";
 
 /** Batches never grow past this many items... */
-const MAX_BATCH = 256;
+const MAX_BATCH = 1024;
 /** ...nor once a batch takes this many milliseconds. */
 const QUICK_MS = 0.05;
 /** A batch slower than this halves the next one. */
@@ -20,10 +20,9 @@ export class SharedCursor implements ItemCursor {
   #cells: Int32Array<ArrayBufferLike>;
   #at: number;
   #length: number;
-  #next = 0;
-  #end = 0;
   #batch = 1;
   #claimed = 0;
+  end = 0;
 
   constructor(cells: Int32Array<ArrayBufferLike>, at: number, length: number) {
     this.#cells = cells;
@@ -31,8 +30,7 @@ export class SharedCursor implements ItemCursor {
     this.#length = length;
   }
 
-  next(): number {
-    if (this.#next < this.#end) return this.#next++;
+  claim(): number {
     const now = performance.now();
     if (this.#claimed !== 0) {
       const took = now - this.#claimed;
@@ -42,9 +40,7 @@ export class SharedCursor implements ItemCursor {
     }
     this.#claimed = now;
     const start = Atomics.add(this.#cells, this.#at, this.#batch);
-    if (start >= this.#length) return this.#length;
-    this.#next = start + 1;
-    this.#end = Math.min(start + this.#batch, this.#length);
+    this.end = Math.min(start + this.#batch, this.#length);
     return start;
   }
 }
