@@ -33,6 +33,8 @@ const MIN_DEPTH = 2;
 const MAX_DEPTH = 64;
 /** ...so that about this many milliseconds of work wait in a worker's line. */
 const BUDGET_MS = 2;
+/** Without shared memory, chunks this long (ms) go one at a time. */
+const LONG_MS = 10;
 
 // What the worker reports of a chunk beyond its result: item starts for a
 // timeout, progress for an onProgress.
@@ -294,14 +296,18 @@ export class WorkerSlot {
     if (chunk === undefined) return undefined;
     this.inflight.delete(seq);
     // Between two replies of a worker that had its next chunk queued lies
-    // the time of one chunk: keep BUDGET_MS of such chunks in flight.
+    // the time of one chunk: keep BUDGET_MS of such chunks in flight. Without
+    // shared memory a worker cannot give back a chunk queued behind a long
+    // synchronous one in time: queue none behind chunks that long.
     const now = performance.now();
     if (this.#busy) {
       this.#cost = this.#cost * 0.75 + (now - this.#last) * 0.25;
-      this.#depth = Math.max(
-        MIN_DEPTH,
-        Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / this.#cost)),
-      );
+      this.#depth = this.cells === undefined && this.#cost > LONG_MS
+        ? 1
+        : Math.max(
+          MIN_DEPTH,
+          Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / this.#cost)),
+        );
     }
     this.#last = now;
     this.#busy = this.inflight.size > 0;
