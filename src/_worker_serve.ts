@@ -5,7 +5,6 @@
 // runs; without, the worker reports STARTED and honours SKIP. No top-level
 // await here (a terminated worker that statically imported a module with
 // top-level await can abort Node 24): everything starts from a promise.
-import { exportedFunction } from "./_module.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import { SharedCursor } from "./_shared_cursor.ts";
 import { runInTask, setWorkerTask, TaskControl } from "./_task_context.ts";
@@ -39,19 +38,14 @@ import {
   STARTED,
   toWire,
   UNREADABLE,
-  type Wire,
 } from "./_protocol.ts";
-import { globalFunction, type TaskRef } from "./_task_ref.ts";
-
-// deno-lint-ignore no-explicit-any
-type Fn = (...args: any[]) => unknown;
-interface Entry {
-  fn: Fn;
-  /** Sent as source text: a ReferenceError gets a hint. */
-  source: boolean;
-  /** Resolving the task threw: every chunk of it fails with this. */
-  failed?: { error: unknown };
-}
+import type { TaskRef } from "./_task_ref.ts";
+import {
+  defineTask,
+  type Entry,
+  explain,
+  resolveTask,
+} from "./_worker_tasks.ts";
 
 /**
  * How the worker side talks to its pool: given to {@linkcode serve} by the
@@ -206,7 +200,9 @@ async function init(
       exports = await import(module);
     }
     stage = "initializer";
-    if (initializer !== undefined) await resolve(initializer)(...initArgs);
+    if (initializer !== undefined) {
+      await resolveTask(initializer, exports, specifier)(...initArgs);
+    }
   } catch (error) {
     post([INIT_FAILED, toWire(error), stage]);
     return;
@@ -228,99 +224,12 @@ function drain(): void {
   }
 }
 
-// A task sent as source text, compiled; a Content-Security-Policy without
-// 'unsafe-eval' forbids that: say what to do instead.
-function compile(source: string, name: string | undefined): Fn {
-  try {
-    return compileSource(source, name);
-  } catch (error) {
-    if (!(error instanceof EvalError)) throw error;
-    throw new EvalError(
-      `${error.message}: the task was sent to the worker as source text, which ` +
-        `needs eval (a Content-Security-Policy without 'unsafe-eval' forbids it). ` +
-        `Export the function from the pool's 'module' option (options.module) ` +
-        `and pass it, or its name, as the task`,
-      { cause: error },
-    );
-  }
-}
-
-function compileSource(source: string, name: string | undefined): Fn {
-  const indirectEval = eval;
-  if (name !== undefined) {
-    try {
-      // Bound to its own name, so `const fib = (n) => ... fib(n - 1)` works.
-      return indirectEval(
-        `(() => { const ${name} = (${source}\n); return ${name}; })()`,
-      );
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-    }
-  }
-  try {
-    return indirectEval(`(${source}\n)`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    try {
-      // A method written in shorthand, `name(x) { ... }`.
-      const holder = indirectEval(`({${source}\n})`);
-      return Object.values(holder)[0] as Fn;
-    } catch {
-      throw error;
-    }
-  }
-}
-
-function resolve(ref: TaskRef): Fn {
-  if ("export" in ref) {
-    return exportedFunction(exports, ref.export, specifier ?? "");
-  }
-  if ("global" in ref) return globalFunction(ref.global);
-  const fn = compile(ref.source, ref.name);
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      "Cannot run the task as its source text is not a function",
-    );
-  }
-  return fn;
-}
-
-function define(ref: TaskRef): Entry {
-  try {
-    return { fn: resolve(ref), source: "source" in ref };
-  } catch (error) {
-    return { fn: () => {}, source: false, failed: { error } };
-  }
-}
-
-// A ReferenceError in a function sent by source: say so, name the identifier.
-function explain(error: unknown, entry: Entry): Wire {
-  const wire = toWire(error);
-  // By the record's name: `instanceof` runs a hostile Proxy's traps.
-  if (!entry.source || !("error" in wire)) return wire;
-  const record = wire.error;
-  if (record.name !== "ReferenceError") return wire;
-  const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
-    /Can't find variable: (\S+)/.exec(record.message)?.[1];
-  if (name === undefined) return wire;
-  const message =
-    `${record.message}: the task was sent to the worker as source text, ` +
-    `so it cannot use '${name}' from the scope it was written in. Make the function ` +
-    `self-contained, or export it from the pool's 'module' option (options.module) ` +
-    `and pass it, or its name, as the task`;
-  if (record.stack) {
-    record.stack = record.stack.replace(record.message, message);
-  }
-  record.message = message;
-  return wire;
-}
-
 function run(message: RunMessage): void {
   const seq = message[1];
   const id = message[2];
   if (message[5] !== undefined) refs[id] = message[5];
   if (refs[id] !== undefined) {
-    tasks[id] = define(refs[id]);
+    tasks[id] = defineTask(refs[id], exports, specifier);
     delete refs[id];
   }
   const entry = tasks[id];
