@@ -12,17 +12,6 @@ function hasNodeBuiltins() {
   return runtimeName() !== "browser";
 }
 
-// src/_module.ts
-function exportedFunction(exports2, name, specifier2) {
-  const value = exports2[name];
-  if (typeof value !== "function") {
-    throw new TypeError(
-      `Cannot run task '${name}' as the module '${specifier2}' does not export a function of that name`
-    );
-  }
-  return value;
-}
-
 // src/_run_chunk.ts
 function isThenable(value) {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";
@@ -35,31 +24,43 @@ function watched(fn, items, i, star, control2) {
   control2.onItem?.(i);
   return call(fn, items[i], star);
 }
-function runChunk(fn, items, star, control2) {
+function runChunk(fn, items, star, control2, cursor) {
   const result = { values: new Array(items.length) };
-  for (let i = 0; i < items.length; i++) {
-    let value;
-    let thenable;
-    try {
-      value = control2 ? watched(fn, items, i, star, control2) : call(fn, items[i], star);
-      thenable = isThenable(value);
-    } catch (error) {
-      (result.errors ??= /* @__PURE__ */ new Map()).set(i, error);
-      continue;
+  const n = items.length;
+  let i = cursor ? cursor.claim() : 0;
+  let end = cursor ? Math.min(cursor.end, n) : n;
+  for (; ; ) {
+    for (; i < end; i++) {
+      let value;
+      let thenable;
+      try {
+        value = control2 ? watched(fn, items, i, star, control2) : call(fn, items[i], star);
+        thenable = isThenable(value);
+      } catch (error) {
+        (result.errors ??= /* @__PURE__ */ new Map()).set(i, error);
+        continue;
+      }
+      if (thenable) {
+        return finish(fn, items, star, result, i, end, value, control2, cursor);
+      }
+      result.values[i] = value;
     }
-    if (thenable) return finish(fn, items, star, result, i, value, control2);
-    result.values[i] = value;
+    if (cursor === void 0 || (i = cursor.claim()) >= n) return result;
+    end = Math.min(cursor.end, n);
   }
-  return result;
 }
-async function finish(fn, items, star, result, index, pending, control2) {
+async function finish(fn, items, star, result, index, end, pending, control2, cursor) {
+  const n = items.length;
   for (let i = index; ; ) {
     try {
       result.values[i] = await pending;
     } catch (error) {
       (result.errors ??= /* @__PURE__ */ new Map()).set(i, error);
     }
-    if (++i >= items.length) return result;
+    if (++i >= end) {
+      if (cursor === void 0 || (i = cursor.claim()) >= n) return result;
+      end = Math.min(cursor.end, n);
+    }
     try {
       pending = control2 ? watched(fn, items, i, star, control2) : call(fn, items[i], star);
     } catch (error) {
@@ -67,6 +68,37 @@ async function finish(fn, items, star, result, index, pending, control2) {
     }
   }
 }
+
+// src/_shared_cursor.ts
+var MAX_BATCH = 1024;
+var QUICK_MS = 0.05;
+var SLOW_MS = 1;
+var SharedCursor = class {
+  #cells;
+  #at;
+  #length;
+  #batch = 1;
+  #claimed = 0;
+  end = 0;
+  constructor(cells2, at, length) {
+    this.#cells = cells2;
+    this.#at = at;
+    this.#length = length;
+  }
+  claim() {
+    const now = performance.now();
+    if (this.#claimed !== 0) {
+      const took = now - this.#claimed;
+      if (took < QUICK_MS) {
+        if (this.#batch < MAX_BATCH) this.#batch *= 2;
+      } else if (took > SLOW_MS && this.#batch > 1) this.#batch >>= 1;
+    }
+    this.#claimed = now;
+    const start2 = Atomics.add(this.#cells, this.#at, this.#batch);
+    this.end = Math.min(start2 + this.#batch, this.#length);
+    return start2;
+  }
+};
 
 // src/_task_context.ts
 var KEY = /* @__PURE__ */ Symbol.for("multipool.taskContext");
@@ -163,10 +195,13 @@ var SIGNAL_USED = 7;
 var ABORT = 2;
 var REPORT_STARTS = 1;
 var REPORT_PROGRESS = 2;
+var CLAIM_ITEMS = 4;
 var STARTED = 10;
 var UNREADABLE = 11;
 var EXIT = 12;
+var SKIPPED = 13;
 var RING = 256;
+var CELLS = 2 * RING + 1;
 var BUILTINS = {
   Error,
   TypeError,
@@ -304,6 +339,17 @@ function cloneError(what, error) {
   );
 }
 
+// src/_module.ts
+function exportedFunction(exports2, name, specifier2) {
+  const value = exports2[name];
+  if (typeof value !== "function") {
+    throw new TypeError(
+      `Cannot run task '${name}' as the module '${specifier2}' does not export a function of that name`
+    );
+  }
+  return value;
+}
+
 // src/_task_ref.ts
 function globalFunction(path) {
   let value = globalThis;
@@ -316,6 +362,83 @@ function globalFunction(path) {
     );
   }
   return value;
+}
+
+// src/_worker_tasks.ts
+function compile(source, name) {
+  try {
+    return compileSource(source, name);
+  } catch (error) {
+    if (!(error instanceof EvalError)) throw error;
+    throw new EvalError(
+      `${error.message}: the task was sent to the worker as source text, which needs eval (a Content-Security-Policy without 'unsafe-eval' forbids it). Export the function from the pool's 'module' option (options.module) and pass it, or its name, as the task`,
+      { cause: error }
+    );
+  }
+}
+function compileSource(source, name) {
+  const indirectEval = eval;
+  if (name !== void 0) {
+    try {
+      return indirectEval(
+        `(() => { const ${name} = (${source}
+); return ${name}; })()`
+      );
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
+  try {
+    return indirectEval(`(${source}
+)`);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    try {
+      const holder = indirectEval(`({${source}
+})`);
+      return Object.values(holder)[0];
+    } catch {
+      throw error;
+    }
+  }
+}
+function resolveTask(ref, exports2, specifier2) {
+  if ("export" in ref) {
+    return exportedFunction(exports2, ref.export, specifier2 ?? "");
+  }
+  if ("global" in ref) return globalFunction(ref.global);
+  const fn = compile(ref.source, ref.name);
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      "Cannot run the task as its source text is not a function"
+    );
+  }
+  return fn;
+}
+function defineTask(ref, exports2, specifier2) {
+  try {
+    return {
+      fn: resolveTask(ref, exports2, specifier2),
+      source: "source" in ref
+    };
+  } catch (error) {
+    return { fn: () => {
+    }, source: false, failed: { error } };
+  }
+}
+function explain(error, entry) {
+  const wire = toWire(error);
+  if (!entry.source || !("error" in wire)) return wire;
+  const record = wire.error;
+  if (record.name !== "ReferenceError") return wire;
+  const name = /^(\S+) is not defined/.exec(record.message)?.[1] ?? /Can't find variable: (\S+)/.exec(record.message)?.[1];
+  if (name === void 0) return wire;
+  const message = `${record.message}: the task was sent to the worker as source text, so it cannot use '${name}' from the scope it was written in. Make the function self-contained, or export it from the pool's 'module' option (options.module) and pass it, or its name, as the task`;
+  if (record.stack) {
+    record.stack = record.stack.replace(record.message, message);
+  }
+  record.message = message;
+  return wire;
 }
 
 // src/_worker_serve.ts
@@ -374,7 +497,10 @@ function onMessage(message) {
       refs[message[1]] = message[2];
       return;
     case SKIP:
-      if (message[1] > reached) skips.add(message[1]);
+      if (message[1] > reached) {
+        skips.add(message[1]);
+        post([SKIPPED, message[1]]);
+      }
       return;
     case INIT:
       initialized = true;
@@ -407,7 +533,9 @@ async function init([, module, initializer, initArgs, shared]) {
       exports = await import(module);
     }
     stage = "initializer";
-    if (initializer !== void 0) await resolve(initializer)(...initArgs);
+    if (initializer !== void 0) {
+      await resolveTask(initializer, exports, specifier)(...initArgs);
+    }
   } catch (error) {
     post([INIT_FAILED, toWire(error), stage]);
     return;
@@ -427,84 +555,12 @@ function drain() {
     head = 0;
   }
 }
-function compile(source, name) {
-  try {
-    return compileSource(source, name);
-  } catch (error) {
-    if (!(error instanceof EvalError)) throw error;
-    throw new EvalError(
-      `${error.message}: the task was sent to the worker as source text, which needs eval (a Content-Security-Policy without 'unsafe-eval' forbids it). Export the function from the pool's 'module' option (options.module) and pass it, or its name, as the task`,
-      { cause: error }
-    );
-  }
-}
-function compileSource(source, name) {
-  const indirectEval = eval;
-  if (name !== void 0) {
-    try {
-      return indirectEval(
-        `(() => { const ${name} = (${source}
-); return ${name}; })()`
-      );
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-    }
-  }
-  try {
-    return indirectEval(`(${source}
-)`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    try {
-      const holder = indirectEval(`({${source}
-})`);
-      return Object.values(holder)[0];
-    } catch {
-      throw error;
-    }
-  }
-}
-function resolve(ref) {
-  if ("export" in ref) {
-    return exportedFunction(exports, ref.export, specifier ?? "");
-  }
-  if ("global" in ref) return globalFunction(ref.global);
-  const fn = compile(ref.source, ref.name);
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      "Cannot run the task as its source text is not a function"
-    );
-  }
-  return fn;
-}
-function define2(ref) {
-  try {
-    return { fn: resolve(ref), source: "source" in ref };
-  } catch (error) {
-    return { fn: () => {
-    }, source: false, failed: { error } };
-  }
-}
-function explain(error, entry) {
-  const wire = toWire(error);
-  if (!entry.source || !("error" in wire)) return wire;
-  const record = wire.error;
-  if (record.name !== "ReferenceError") return wire;
-  const name = /^(\S+) is not defined/.exec(record.message)?.[1] ?? /Can't find variable: (\S+)/.exec(record.message)?.[1];
-  if (name === void 0) return wire;
-  const message = `${record.message}: the task was sent to the worker as source text, so it cannot use '${name}' from the scope it was written in. Make the function self-contained, or export it from the pool's 'module' option (options.module) and pass it, or its name, as the task`;
-  if (record.stack) {
-    record.stack = record.stack.replace(record.message, message);
-  }
-  record.message = message;
-  return wire;
-}
 function run(message) {
   const seq = message[1];
   const id = message[2];
   if (message[5] !== void 0) refs[id] = message[5];
   if (refs[id] !== void 0) {
-    tasks[id] = define2(refs[id]);
+    tasks[id] = defineTask(refs[id], exports, specifier);
     delete refs[id];
   }
   const entry = tasks[id];
@@ -522,10 +578,13 @@ function run(message) {
     return;
   }
   const began = cells === void 0 ? performance.now() : 0;
-  const task = control(seq, message[6] ?? 0);
+  const flags = message[6] ?? 0;
+  const task = control(seq, flags);
+  const items = message[4];
+  const cursor = flags & CLAIM_ITEMS && cells !== void 0 ? new SharedCursor(cells, RING + 1 + seq % RING, items.length) : void 0;
   const result = runInTask(
     task,
-    () => runChunk(entry.fn, message[4], message[3], task)
+    () => runChunk(entry.fn, items, message[3], task, cursor)
   );
   if (!(result instanceof Promise)) {
     ended(seq);
