@@ -174,9 +174,16 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (this.#turn || this.#stopped || !this.#isReady || this.#wanted === 0) {
       return;
     }
+    // Starting one may block this thread: not while a booted worker is about
+    // to say READY (at once, without initializer or module), so its first
+    // chunk goes without waiting on a spawn.
+    const quick = this.#config.initializer === undefined &&
+      this.#config.module === undefined;
     let booting = 0;
     for (const slot of this.#slots) {
-      if (slot.live && !this.#booted.has(slot)) booting++;
+      if (!slot.live) continue;
+      if (!this.#booted.has(slot)) booting++;
+      else if (quick && !slot.ready) return;
     }
     if (booting >= cpuCount()) return;
     this.#wanted--;
@@ -396,6 +403,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         else this.#host.pump();
         if (slot.inflight.size === 0) this.#rest(slot);
         this.#stealing.balance();
+        queueMicrotask(() => this.#kick());
         return;
       case INIT_FAILED:
         this.#break(
