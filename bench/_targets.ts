@@ -146,9 +146,13 @@ export function buildTargets(m: Measurements): Target[] {
         t.push(judge(
           {
             id: `startup_all_${from}_${n}`,
-            text: `new Pool(${n}) from the ${from} until all ${n} answered`,
+            text: `new Pool(${n}) from the ${from} until ${
+              n === 1 ? "its worker" : `all ${n} workers`
+            } answered`,
             stage: "start-up",
-            against: `${n} bare workers' messages`,
+            against: n === 1
+              ? "one bare worker's first message"
+              : `${n} bare workers' first messages`,
             ratio: row.all / (all?.all ?? NaN),
             measured: `${millis(row.all)} vs ${millis(all?.all ?? NaN)}`,
             headline: n === 4,
@@ -189,7 +193,7 @@ function tinyTargets(m: Measurements, t: Target[]): void {
   t.push(judge({
     id: "tiny_steady_cpython",
     text:
-      `Pool(2).map of ${n} tiny tasks vs CPython's Pool.map (${runtime}: ${goal}×)`,
+      `Pool(2).map of ${n} tiny tasks vs CPython's Pool.map (Node ≥ 1.5×, Deno ≥ 1.3×, Bun ≥ 8×)`,
     stage: "steady state",
     against: "CPython Pool(2).map, steady state",
     ratio: perSec(ours) / perSec(pyMap),

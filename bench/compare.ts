@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,6 +97,28 @@ const rounds: RoundOptions = smoke
 
 // The uneven CPU shapes; the smoke run lowers every fib argument by 10.
 const shapes = cpuShapes(smoke ? 10 : 0);
+
+/** The commit measured (with "+changes" if the tree is dirty), or undefined. */
+function gitCommit(): string | undefined {
+  try {
+    const cwd = decodeURIComponent(new URL("..", import.meta.url).pathname);
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd })
+      .toString().trim();
+    const dirty = execFileSync("git", [
+      "status",
+      "--porcelain",
+      "--",
+      "src",
+      "adapters",
+      "mod.ts",
+    ], {
+      cwd,
+    }).toString().trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return undefined;
+  }
+}
 
 const started = performance.now();
 // The machine's 1-minute load average at the start, for the headline.
@@ -272,7 +295,14 @@ if (!only) {
   writeFileSync(
     join(outDir, `${runtime}_headline.json`),
     JSON.stringify(
-      headlineOf(m, info, pyLabel, [loadAtStart, loadavg()[0]]),
+      headlineOf(
+        m,
+        info,
+        pyLabel,
+        [loadAtStart, loadavg()[0]],
+        targets,
+        gitCommit(),
+      ),
       null,
       2,
     ) + "\n",
