@@ -45,8 +45,15 @@ export interface RoundOptions {
   setupTimeout: number;
 }
 
-/** Print progress on stderr. */
+const launched = performance.now();
+
+/** Print progress on stderr; a line that does not start with a space gets the seconds since start. */
 export function progress(message: string): void {
+  if (!message.startsWith(" ") && !message.startsWith("\n")) {
+    message = `[${
+      ((performance.now() - launched) / 1000).toFixed(0)
+    } s] ${message}`;
+  }
   // deno-lint-ignore no-explicit-any
   const g = globalThis as any;
   if (g.process?.stderr?.write) g.process.stderr.write(`${message}\n`);

@@ -3,10 +3,13 @@
 
 /** This worker's identity: each worker loads the module once. */
 const ID = Math.random();
-const cell = new Int32Array(new SharedArrayBuffer(4));
 
-/** Sleep `ms` without spinning (0: not at all), then say which worker ran. */
-export function hello(ms) {
-  if (ms > 0) Atomics.wait(cell, 0, 0, ms);
+/**
+ * Wait `ms` on a timer (0: not at all; a timer, not a blocking wait, so that
+ * terminating the pool never interrupts a synchronous task), then say which
+ * worker ran.
+ */
+export async function hello(ms) {
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
   return ID;
 }

@@ -196,7 +196,7 @@ if (wants("shapes")) {
   m.shapes = await measureAll(
     "shapes",
     shapeContenders(shapes, () => shared.pool(), () => shared.floor()),
-    { ...rounds, rounds: smoke ? 1 : 7, roundTime: 0 },
+    { ...rounds, rounds: smoke ? 1 : 5, roundTime: 0 },
   );
   m.shapeList = shapes;
   await shared.close();
@@ -217,11 +217,7 @@ if (wants("startup_n")) {
   progress(
     "start-up of Pool(1, 2, 4) from the sources and the package, and bare workers",
   );
-  m.startupN = await measureStartup(
-    smoke ? 1 : 7,
-    rounds.setupTimeout,
-    !smoke,
-  );
+  m.startupN = await measureStartup(smoke ? 1 : 5, 20_000, !smoke);
 }
 
 const sections: Section[] = buildSections(m);
