@@ -23,6 +23,8 @@ export interface PythonResults {
   version: string;
   implementation: string;
   seconds: number;
+  /** compare.py ran fib(n - fibShift) wherever the JS side runs fib(n). */
+  fibShift?: number;
   cpuShapes?: { shift: number; shapes: Record<string, PythonShape> };
   results: Record<string, PythonTiming> & {
     "Pool.imap memory"?: PythonMemoryPoint[];

@@ -117,9 +117,8 @@ def timed(fn):
     return (time.perf_counter() - t) * 1000
 
 
-def shapes_run(cfg, procs):
+def shapes_run(cfg, procs, shift):
     """Pool.map (default chunksize) and the bare floor on each shape, in interleaved rounds."""
-    shift = fib_shift(cfg)
     progress(f"CPU shapes, fib arguments lowered by {shift}")
     out = {"shift": shift, "shapes": {}}
     floor = Floor(procs)
@@ -158,8 +157,11 @@ def main():
     procs = cfg["processes"]
     tiny = list(range(cfg["tiny"]))
     per_msg = list(range(cfg["perMessage"]))
-    fibs = [cfg["fibN"]] * cfg["fibCount"]
-    out = {"version": platform.python_version(), "implementation": platform.python_implementation(), "results": {}}
+    # The same shape of CPU work as the JS runtime's, with tasks about as long.
+    shift = fib_shift(cfg)
+    fibs = [max(0, cfg["fibN"] - shift)] * cfg["fibCount"]
+    out = {"version": platform.python_version(), "implementation": platform.python_implementation(),
+           "fibShift": shift, "results": {}}
     res = out["results"]
 
     t = time.perf_counter()
@@ -203,7 +205,7 @@ def main():
     firsts = [first_map() for _ in range(cfg["startupReps"])]
     res["Pool.map first call"] = {"n": len(tiny), "ms": statistics.median(firsts), "min": min(firsts), "samples": len(firsts)}
     if cfg.get("shapes"):
-        out["cpuShapes"] = shapes_run(cfg, procs)
+        out["cpuShapes"] = shapes_run(cfg, procs, shift)
     out["seconds"] = time.perf_counter() - t
     print(json.dumps(out))
     sys.stdout.flush()

@@ -82,7 +82,7 @@ const sizes: Sizes = smoke
   : {
     processes: 2,
     tiny: 100_000,
-    perMessage: 20_000,
+    perMessage: 10_000,
     awaited: 5_000,
     fibN: 30,
     fibCount: 32,
@@ -142,7 +142,7 @@ if (!argv.includes("--no-python")) {
   progress("CPython multiprocessing.pool (bench/compare.py)");
   python = await runPython({
     reps: smoke ? 1 : 5,
-    budget_s: smoke ? 0.2 : 3,
+    budget_s: smoke ? 0.2 : 2,
     processes: sizes.processes,
     tiny: sizes.tiny,
     perMessage: sizes.perMessage,
