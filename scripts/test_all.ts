@@ -194,7 +194,7 @@ async function main(): Promise<number> {
       const stage = waiting.find(ready);
       if (!stage) break;
       waiting.splice(waiting.indexOf(stage), 1);
-      console.log(`----- ${stage.name} started`);
+      console.log(`[npm test] ${stage.name} started`);
       const done: Promise<void> = runStage(stage, logDir).then((outcome) => {
         outcomes.set(stage.name, outcome);
         running.delete(done);
