@@ -126,7 +126,6 @@ function runStage(stage: Stage, logDir: string): Promise<Outcome> {
       child = spawn(command, args, {
         cwd: ROOT,
         stdio: ["ignore", fd, fd],
-        env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
       });
     } catch (error) {
       closeSync(fd);
