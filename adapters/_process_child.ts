@@ -16,13 +16,9 @@ import type { WorkerTransport } from "../src/_worker_serve.ts";
 
 const [parentPid, heapMb] = process.argv.slice(2);
 
-// The worker side, `.ts` from sources, `.js` when built.
-const serveUrl = new URL(
-  `../src/_worker_serve${
-    /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ?? ".js"
-  }`,
-  import.meta.url,
-).href;
+// The worker side, bundled into one plain module (scripts/build_worker.ts;
+// `_worker.js` in the npm package).
+const serveUrl = new URL("../src/_worker_bundle.js", import.meta.url).href;
 
 // The pool's messages go as bytes serialized here (see adapters/process.ts):
 // a value that cannot be serialized throws at once, so the worker side fails
@@ -81,12 +77,11 @@ function boot(): void {
   process.on("disconnect", () => process.exit(0));
   watch();
   import(serveUrl).then(
-    (
-      { serve, exiting }: {
-        serve(transport: WorkerTransport): void;
-        exiting(code: number, error: unknown): void;
-      },
-    ) => {
+    ({ serve }: { serve(transport: WorkerTransport): void }) => {
+      // The bundle leaves `exiting()` here (scripts/build_worker.ts).
+      const exiting = (globalThis as Record<symbol, unknown>)[
+        Symbol.for("multipool.exiting")
+      ] as (code: number, error: unknown) => void;
       const onFatal = fatal(exiting);
       process.on("uncaughtException", onFatal);
       process.on("unhandledRejection", onFatal);

@@ -1,8 +1,9 @@
 // Builds the npm package into npm/ with the TypeScript compiler (what dnt would
 // do): ESM JavaScript and .d.ts for every module of mod.ts, src/ and adapters/
-// in the same layout (so `new URL("./_worker.js", import.meta.url)` still finds
-// the worker entry), a package.json generated from deno.json, README.md and
-// LICENSE. Nothing else: no tests, no source maps. Fails on any type error.
+// in the same layout, with the worker side bundled into one module as the
+// worker entry (src/_worker_bundle.js, shipped as esm/src/_worker.js, which
+// `new URL("./_worker.js", import.meta.url)` finds), a package.json generated
+// from deno.json, README.md and LICENSE. Nothing else: no tests, no source maps. Fails on any type error.
 //
 //   deno run -A scripts/build_npm.ts            build npm/
 //   deno run -A scripts/build_npm.ts --no-emit  type check only
@@ -36,6 +37,7 @@ import {
   tscOf,
   walk,
 } from "./_tools.ts";
+import { bundleWorker, WORKER_BUNDLE } from "./build_worker.ts";
 
 /** Folders whose every module ships (besides mod.ts and the exports). */
 const SOURCE_DIRS = ["src", "adapters", "cluster"];
@@ -269,10 +271,16 @@ function postProcess(esm: string, denoName: string): string[] {
     // A module reached by a literal `new URL("./x.ts", import.meta.url)`
     // (the worker entry) is `./x.js` once built; the URL stays a literal
     // that bundlers (webpack, Vite, Parcel) follow.
+    // The bundled worker side (src/_worker_bundle.js) ships as the worker
+    // entry itself, `src/_worker.js`, the name bundlers' users know.
     const built = isDts ? out : out.replace(
       /new URL\((["'])(\.\.?\/[^"'`$]*)\.ts\1,\s*import\.meta\.url\)/g,
       (_, quote, path) =>
         `new URL(${quote}${path}.js${quote}, import.meta.url)`,
+    ).replace(
+      /new URL\((["'])(\.\.?\/(?:[^"'`$]*\/)?)_worker_bundle\.js\1,\s*import\.meta\.url\)/g,
+      (_, quote, path) =>
+        `new URL(${quote}${path}_worker.js${quote}, import.meta.url)`,
     );
     if (built !== text) writeFileSync(file, built);
     const code = codeOnly(built);
@@ -364,6 +372,22 @@ function devDependency(dev: Record<string, unknown>, name: string): string {
   return range;
 }
 
+/**
+ * Ships the worker side bundled into one module as the worker entry,
+ * esm/src/_worker.js (in place of tsc's, which imports half a dozen
+ * modules), so every worker loads one file; refuses a stale bundle.
+ */
+function shipWorkerBundle(esm: string): void {
+  const bundle = readFileSync(WORKER_BUNDLE, "utf8");
+  if (bundle !== bundleWorker()) {
+    throw new Error(
+      `Cannot build as ${rel(WORKER_BUNDLE)} is stale: rebuild it with ` +
+        `'deno run -A scripts/build_worker.ts'`,
+    );
+  }
+  writeFileSync(join(esm, "src", "_worker.js"), bundle);
+}
+
 function build(): void {
   checkVersions();
   const config = readDenoConfig();
@@ -386,6 +410,7 @@ function build(): void {
   rmSync(NPM_DIR, { recursive: true, force: true });
   const esm = join(NPM_DIR, "esm");
   tsc("build", { ...compilerOptions(), outDir: esm }, files);
+  shipWorkerBundle(esm);
   const workers = postProcess(esm, config.name);
   addGlobals(esm);
   for (const name of COPIED) {

@@ -11,6 +11,8 @@
 //   6. check_examples             an @example on every exported value
 //   7. deno publish --dry-run     jsr readiness (no slow types)
 //   8. check_exports              deno.json exports == npm/package.json exports
+//   9. build_worker --check       src/_worker_bundle.js is the bundle of the
+//                                 sources as they are
 //
 //   deno run -A scripts/check.ts [--only=fmt,lint,...]
 import { existsSync } from "node:fs";
@@ -50,6 +52,7 @@ const steps: [name: string, command: string, args: string[]][] = [
   ["examples", deno, ["run", "-A", "scripts/check_examples.ts"]],
   ["publish", deno, ["publish", "--dry-run", "--allow-dirty"]],
   ["exports", deno, ["run", "-A", "scripts/check_exports.ts"]],
+  ["worker-bundle", deno, ["run", "-A", "scripts/build_worker.ts", "--check"]],
 ];
 
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7)

@@ -40,38 +40,52 @@ const KNOWN = new Set([
   "fetch",
 ]);
 
-let builtins: Map<unknown, string> | undefined;
+let holders: Map<unknown, string> | undefined;
+let globals: Map<unknown, string> | undefined;
 
 function isNative(fn: unknown): boolean {
   return NATIVE.test(Function.prototype.toString.call(fn));
 }
 
-// Maps each native function reachable from the global object (one level
-// deep into HOLDERS) to its path, e.g. `Math.abs` → "Math.abs".
-function builtinPaths(): Map<unknown, string> {
-  if (builtins) return builtins;
-  const paths = new Map<unknown, string>();
-  // Functions of the HOLDERS are the runtime's; on the global object itself,
-  // only native or KNOWN ones are (a script may add its own).
-  const scan = (holder: object, prefix: string): void => {
-    for (const key of Object.getOwnPropertyNames(holder)) {
-      const value = Object.getOwnPropertyDescriptor(holder, key)?.value;
-      if (
-        typeof value === "function" && !paths.has(value) &&
-        (prefix !== "" || KNOWN.has(key) || isNative(value))
-      ) {
-        paths.set(value, prefix + key);
-      }
+// Adds each function of `holder` (all of them, or only the native or KNOWN
+// ones) to `paths` under `prefix + key`. Reading a descriptor materializes a
+// lazy global (Node loads its fetch implementation for `fetch`), so the
+// global object is scanned only for a task that may be one of its built-ins.
+function scan(
+  paths: Map<unknown, string>,
+  holder: object,
+  prefix: string,
+  all: boolean,
+): void {
+  for (const key of Object.getOwnPropertyNames(holder)) {
+    const value = Object.getOwnPropertyDescriptor(holder, key)?.value;
+    if (
+      typeof value === "function" && !paths.has(value) &&
+      (all || KNOWN.has(key) || isNative(value))
+    ) {
+      paths.set(value, prefix + key);
     }
-  };
-  const global = globalThis as Record<string, unknown>;
-  for (const name of HOLDERS) {
-    const holder = Object.getOwnPropertyDescriptor(global, name)?.value;
-    if (holder != null) scan(holder as object, `${name}.`);
   }
-  scan(global, "");
-  builtins = paths;
-  return paths;
+}
+
+// The global path of a built-in function, e.g. `Math.abs` → "Math.abs": the
+// functions of the HOLDERS are the runtime's; on the global object itself,
+// only native or KNOWN ones are (a script may add its own).
+function builtinPath(fn: (...args: never[]) => unknown): string | undefined {
+  const global = globalThis as Record<string, unknown>;
+  if (holders === undefined) {
+    holders = new Map();
+    for (const name of HOLDERS) {
+      const holder = Object.getOwnPropertyDescriptor(global, name)?.value;
+      if (holder != null) scan(holders, holder as object, `${name}.`, true);
+    }
+  }
+  const path = holders.get(fn);
+  if (path !== undefined || (!KNOWN.has(fn.name) && !isNative(fn))) {
+    return path;
+  }
+  if (globals === undefined) scan(globals = new Map(), global, "", false);
+  return globals.get(fn);
 }
 
 /** The function at a global path such as `"Math.abs"`, or a `TypeError`. */
@@ -166,7 +180,7 @@ export class TaskRefs {
     }
     const name = this.#names?.get(task);
     if (name !== undefined) return { export: name };
-    const path = builtinPaths().get(task);
+    const path = builtinPath(task);
     if (path !== undefined) return { global: path };
     if (isNative(task)) {
       throw new TypeError(

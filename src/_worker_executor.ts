@@ -30,7 +30,7 @@ import {
   UNREADABLE,
 } from "./_protocol.ts";
 import { WorkerTimers } from "./_worker_timers.ts";
-import { sharedMemory } from "./_runtime.ts";
+import { cpuCount, sharedMemory } from "./_runtime.ts";
 import { moduleSpecifier } from "./_module.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
@@ -38,11 +38,12 @@ import type { WorkerAdapter } from "./worker_adapter.ts";
 import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
 import { Stealing } from "./_steal.ts";
 
-// The worker entry: `options.workerUrl`, else the one next to this module,
-// by a literal URL that bundlers follow (the npm build makes it `.js`).
+// The worker entry: `options.workerUrl`, else the worker side bundled into
+// one plain module (scripts/build_worker.ts; the npm build ships it as
+// `_worker.js`), by a literal URL that bundlers follow.
 function workerUrl(given: string | URL | undefined): URL {
   if (given !== undefined) return new URL(moduleSpecifier(given));
-  return new URL("./_worker.ts", import.meta.url);
+  return new URL("./_worker_bundle.js", import.meta.url);
 }
 
 // Adapters already warned that they cannot stop a synchronous loop.
@@ -58,6 +59,16 @@ function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
       `this runtime cannot stop a thread in a synchronous loop, so it may keep ` +
       `a core busy until the process exits`,
   );
+}
+
+// Runs `callback` in a later turn of the event loop (a macrotask).
+function nextTurn(callback: () => void): { cancel(): void } {
+  if (typeof setImmediate === "function") {
+    const handle = setImmediate(callback);
+    return { cancel: () => clearImmediate(handle) };
+  }
+  const handle = setTimeout(callback, 0);
+  return { cancel: () => clearTimeout(handle) };
 }
 
 function describe(error: unknown): string {
@@ -87,8 +98,12 @@ export class WorkerExecutor implements Executor<Prepared> {
   #cooperative = new WeakSet<Chunk<Prepared>>();
   /** Aborted chunks a worker still runs: their replies mean nothing. */
   #abandoned = new Set<Chunk<Prepared>>();
-  /** Workers to start as the pool is created, until the adapter is ready. */
-  #starting: number;
+  /** Workers to start, one per event-loop turn (see `#kick`). */
+  #wanted: number;
+  /** The next turn's spawn is scheduled. */
+  #turn: { cancel(): void } | undefined;
+  /** Workers that have booted (said HELLO). */
+  #booted = new WeakSet<Slot>();
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
@@ -116,7 +131,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#config = config;
     this.#url = workerUrl(config.workerUrl);
     this.#refs = new TaskRefs(config.module);
-    this.#starting = config.processes;
+    this.#wanted = config.processes;
     const init = config.initializer;
     this.#ready = Promise.all([
       Promise.resolve(adapter).then((adapter) => {
@@ -139,17 +154,59 @@ export class WorkerExecutor implements Executor<Prepared> {
   // Like CPython, the pool starts its workers as it is created (each runs the
   // initializer); idle, they never keep the process alive.
   #startAll(): void {
-    this.#starting = 0;
-    let live = 0;
-    for (const slot of this.#slots) if (slot.live) live++;
-    for (; live < this.#config.processes && !this.#stopped; live++) {
-      this.#rest(this.#spawn());
-    }
+    const missing = this.#config.processes - this.#live() - this.#wanted;
+    if (missing > 0) this.#wanted += missing;
+    this.#kick();
   }
 
-  // A worker with nothing to do: unreferenced, and retired after idleTimeout.
+  #live(): number {
+    let live = 0;
+    for (const slot of this.#slots) if (slot.live) live++;
+    return live;
+  }
+
+  // Starts the wanted workers one per event-loop turn: starting one can block
+  // the thread (Deno's `new Worker()` takes tens of milliseconds), so no
+  // caller waits for more than one. No more boot at once than there are
+  // cores (the others start as those have booted), so the first worker boots
+  // as fast as a lone one and gets work first.
+  #kick(): void {
+    if (this.#turn || this.#stopped || !this.#isReady || this.#wanted === 0) {
+      return;
+    }
+    // Starting one may block this thread: not while a booted worker is about
+    // to say READY (at once, without initializer or module), so its first
+    // chunk goes without waiting on a spawn.
+    const quick = this.#config.initializer === undefined &&
+      this.#config.module === undefined;
+    let booting = 0;
+    for (const slot of this.#slots) {
+      if (!slot.live) continue;
+      if (!this.#booted.has(slot)) booting++;
+      else if (quick && !slot.ready) return;
+    }
+    if (booting >= cpuCount()) return;
+    this.#wanted--;
+    let slot: Slot;
+    try {
+      slot = this.#spawn();
+    } catch (error) {
+      this.#break(error, `a worker could not be started (${describe(error)})`);
+      return;
+    }
+    this.#rest(slot);
+    if (this.#backlog.length > 0) slot.hold();
+    this.#turn = nextTurn(() => {
+      this.#turn = undefined;
+      this.#kick();
+    });
+  }
+
+  // A worker with nothing to do: unreferenced, and (once it has started)
+  // retired after idleTimeout.
   #rest(slot: Slot): void {
     slot.idle();
+    if (!slot.ready) return;
     this.#timers.idle(slot, this.#config.idleTimeout, () => {
       if (slot.inflight.size === 0) this.#stop(slot);
     });
@@ -163,7 +220,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       workers++;
       if (slot.inflight.size > 0) busy++;
     }
-    return { workers: workers + (this.#stopped ? 0 : this.#starting), busy };
+    return { workers: workers + (this.#stopped ? 0 : this.#wanted), busy };
   }
 
   prepare(task: Task): Prepared | Promise<Prepared> {
@@ -185,38 +242,82 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   hasCapacity(): boolean {
-    return this.#backlog.length === 0 && this.#hasRoom();
+    return this.#hasRoom();
   }
 
+  // Room for a chunk: a started worker takes it (once the backlog has gone),
+  // or it waits in the backlog for the first worker to be free or started,
+  // one chunk per worker starting or that may be started.
   #hasRoom(): boolean {
     if (this.#stopped) return false;
-    let live = 0;
-    for (const slot of this.#slots) {
-      if (!slot.live) continue;
-      if (slot.canTake()) return true;
-      live++;
-    }
-    return live < this.#config.processes;
+    if (this.#target() !== undefined) return this.#backlog.length === 0;
+    return this.#backlog.length < this.#startable();
   }
 
-  run(chunk: Chunk<Prepared>): void {
-    let best: Slot | undefined;
+  // Workers starting, or that may be started.
+  #startable(): number {
     let live = 0;
+    let booting = 0;
     for (const slot of this.#slots) {
       if (!slot.live) continue;
       live++;
-      if (
-        slot.canTake() &&
-        (!best || slot.inflight.size < best.inflight.size)
+      if (!slot.ready) booting++;
+    }
+    return booting + Math.max(0, this.#config.processes - live);
+  }
+
+  // The worker a chunk goes to now: the started one with room and the fewest
+  // chunks. While another worker is starting (or may be started), one that
+  // has work takes no more: the chunk waits for whichever is first free or
+  // started, never behind a worker still booting.
+  #target(): Slot | undefined {
+    let best: Slot | undefined;
+    let live = 0;
+    let booting = false;
+    for (const slot of this.#slots) {
+      if (!slot.live) continue;
+      live++;
+      if (!slot.ready) booting = true;
+      else if (
+        slot.canTake() && (!best || slot.inflight.size < best.inflight.size)
       ) best = slot;
     }
     if (
-      (best === undefined || best.inflight.size > 0) &&
-      live < this.#config.processes
-    ) {
-      best = this.#spawn();
+      best !== undefined && best.inflight.size > 0 &&
+      (booting || this.#wanted > 0 || live < this.#config.processes)
+    ) return undefined;
+    return best;
+  }
+
+  run(chunk: Chunk<Prepared>): void {
+    const slot = this.#target();
+    if (slot !== undefined) return this.#post(slot, chunk);
+    this.#backlog.push(chunk);
+    this.#await();
+  }
+
+  // Chunks wait in the backlog: start a worker for each that no worker
+  // starting will take, as far as the pool may have workers, and keep the
+  // process alive for those starting.
+  #await(): void {
+    let live = 0;
+    let booting = 0;
+    for (const slot of this.#slots) {
+      if (!slot.live) continue;
+      live++;
+      if (!slot.ready) {
+        booting++;
+        slot.hold();
+      }
     }
-    this.#post(best!, chunk);
+    const more = Math.min(
+      this.#backlog.length - booting - this.#wanted,
+      this.#config.processes - live - this.#wanted,
+    );
+    if (more > 0) {
+      this.#wanted += more;
+      this.#kick();
+    }
   }
 
   #post(slot: Slot, chunk: Chunk<Prepared>): void {
@@ -291,10 +392,18 @@ export class WorkerExecutor implements Executor<Prepared> {
         } catch (error) {
           this.#break(error);
         }
+        // Booted: the next worker may start.
+        this.#booted.add(slot);
+        this.#kick();
         return;
       case READY:
+        // The first worker ready takes the work that waits.
         slot.ready = true;
+        if (this.#backlog.length > 0) this.#drain();
+        else this.#host.pump();
+        if (slot.inflight.size === 0) this.#rest(slot);
         this.#stealing.balance();
+        queueMicrotask(() => this.#kick());
         return;
       case INIT_FAILED:
         this.#break(
@@ -516,8 +625,15 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#draining = true;
     queueMicrotask(() => {
       this.#draining = false;
-      while (this.#backlog.length > 0 && this.#hasRoom()) {
+      while (this.#backlog.length > 0 && this.#target() !== undefined) {
         this.run(this.#backlog.shift()!);
+      }
+      if (this.#backlog.length > 0) this.#await();
+      else {
+        // Nothing waits for the workers still starting.
+        for (const slot of this.#slots) {
+          if (slot.live && !slot.ready && slot.inflight.size === 0) slot.idle();
+        }
       }
       this.#host.pump();
     });
@@ -582,6 +698,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#turn?.cancel();
+    this.#turn = undefined;
     this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
@@ -591,6 +709,8 @@ export class WorkerExecutor implements Executor<Prepared> {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
+    this.#turn?.cancel();
+    this.#turn = undefined;
     this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     await Promise.all(this.#ending);

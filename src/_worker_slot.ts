@@ -144,6 +144,11 @@ export class WorkerSlot {
     this.chunks++;
     if (this.#listening) this.#send(seq, chunk);
     else this.#outbox.push(seq);
+    this.hold();
+  }
+
+  /** Keeps the process alive for this worker (it has work, or work waits for it to start). */
+  hold(): void {
     if (!this.#referenced) {
       this.#referenced = true;
       this.handle.ref();

@@ -141,10 +141,11 @@ export interface PoolOptions {
   idleTimeout?: number;
   /**
    * `Pool` only: where the worker entry module (`multipool/worker`) is, for an
-   * app that bundles or serves it itself. Default: `_worker.js` next to the
-   * pool's own module, found by a literal `new URL("./_worker.js",
-   * import.meta.url)` that bundlers such as webpack, Vite and Parcel follow.
-   * A string resolves like `module`.
+   * app that bundles or serves it itself. Default: the worker side bundled
+   * into one plain module next to the pool's own (`_worker.js` in the npm
+   * package, `_worker_bundle.js` in the sources), found by a literal
+   * `new URL("./_worker.js", import.meta.url)` that bundlers such as webpack,
+   * Vite and Parcel follow. A string resolves like `module`.
    */
   workerUrl?: string | URL;
 }

@@ -7,13 +7,17 @@ import { processAdapter } from "../../adapters/process.ts";
 const pool = new Pool({ processes: 2, adapter: processAdapter });
 // deno-lint-ignore no-explicit-any
 const pid = () => (globalThis as any).process.pid as number;
-const pids = await pool.map(pid, [1, 2], 1);
-if (pids[0] === pids[1]) pids.push(await pool.apply(pid));
+// Work goes to the first worker ready: ask until both have answered.
+const pids = new Set<number>();
+for (let round = 0; pids.size < 2 && round < 1000; round++) {
+  for (const child of await pool.map(pid, [1, 2], 1)) pids.add(child);
+  if (pids.size < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 pool.apply(() => {
   for (;;) {
     // Only killing the process stops this.
   }
 });
 await new Promise((resolve) => setTimeout(resolve, 200));
-console.log(JSON.stringify([...new Set(pids)]));
+console.log(JSON.stringify([...pids]));
 setInterval(() => {}, 1000);
