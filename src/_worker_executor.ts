@@ -231,9 +231,10 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#shared,
     );
     const { handle } = slot;
-    handle.onMessage((message) =>
-      this.#onMessage(slot, message as ReplyMessage)
-    );
+    handle.onMessage((message) => {
+      const paired = slot.paired(message);
+      if (paired !== undefined) this.#onMessage(slot, paired as ReplyMessage);
+    });
     handle.onMessageError?.((error) => this.#unreadable(slot, error));
     handle.onError((error) => this.#errored(slot, error));
     handle.onExit((code) => this.#crash(slot, slot.error?.error, code));

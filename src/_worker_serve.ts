@@ -11,6 +11,7 @@ import { runInTask, setWorkerTask, TaskControl } from "./_task_context.ts";
 import {
   ABORT,
   type AbortMessage,
+  bareable,
   cloneError,
   DEFINE,
   type DefineMessage,
@@ -30,6 +31,7 @@ import {
   RING,
   RUN,
   type RunMessage,
+  SEND_BARE,
   SIGNAL_USED,
   SKIP,
   type SkipMessage,
@@ -130,6 +132,9 @@ function ended(seq: number): void {
   setWorkerTask(undefined);
 }
 
+/** A RUN whose items come in the next message, bare (see BARE_MIN). */
+let header: RunMessage | undefined;
+
 function onMessage(
   message:
     | RunMessage
@@ -138,6 +143,15 @@ function onMessage(
     | SkipMessage
     | AbortMessage,
 ): void {
+  if (header !== undefined) {
+    const items = message as unknown as unknown[];
+    message = header;
+    header = undefined;
+    message[4] = items;
+    if (busy) queue.push(message);
+    else run(message);
+    return;
+  }
   switch (message[0]) {
     case ABORT:
       if (running?.seq === message[1]) {
@@ -146,6 +160,10 @@ function onMessage(
       return;
     case RUN:
       received = message[1];
+      if (message[4] === null) {
+        header = message;
+        return;
+      }
       if (busy) queue.push(message);
       else run(message);
       return;
@@ -165,6 +183,13 @@ function onMessage(
 // A message from the pool could not be read: say which, so exactly its
 // chunk fails (the pool knows which RUN came after `received`).
 function onUnreadable(error: unknown): void {
+  if (header !== undefined) {
+    // The bare items of `header`: its RUN is the one that failed.
+    const seq = header[1];
+    header = undefined;
+    post([UNREADABLE, seq - 1]);
+    return;
+  }
   if (!initialized) {
     initialized = true;
     post([
@@ -336,7 +361,7 @@ function run(message: RunMessage): void {
   const task = control(seq, message[6] ?? 0);
   const result = runInTask(
     task,
-    () => runChunk(entry.fn, message[4], message[3], task),
+    () => runChunk(entry.fn, message[4]!, message[3], task),
   );
   if (!(result instanceof Promise)) {
     ended(seq);
@@ -385,6 +410,12 @@ function reply(
   entry: Entry,
 ): void {
   try {
+    if (SEND_BARE && !errors && bareable(values)) {
+      // The values bare, right after their header (see BARE_MIN).
+      post([RESULT, seq, null]);
+      post(values);
+      return;
+    }
     post(
       errors
         ? [RESULT, seq, values, flatten(errors, entry)]

@@ -4,13 +4,16 @@
 // held back until it listens.
 import type { Chunk } from "./_executor.ts";
 import {
+  bareable,
   cloneError,
   DEFINE,
   INIT,
   REPORT_PROGRESS,
   REPORT_STARTS,
+  RESULT,
   RING,
   RUN,
+  SEND_BARE,
   SKIP,
 } from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
@@ -117,6 +120,8 @@ export class WorkerSlot {
     timer: ReturnType<typeof setTimeout> | undefined;
   };
   #unsent: Unsent;
+  /** A RESULT header waiting for its bare values. */
+  #header: unknown[] | undefined;
   #sent = new Set<number>();
   #seq = 0;
   #depth = MIN_DEPTH;
@@ -140,6 +145,27 @@ export class WorkerSlot {
     this.cells = sharedMemory
       ? new Int32Array(new SharedArrayBuffer(4 * (RING + 1)))
       : undefined;
+  }
+
+  /**
+   * A worker's message as the executor reads it: a RESULT header whose
+   * values are `null` waits for its values, the next message, bare (see
+   * BARE_MIN); returns undefined meanwhile.
+   */
+  paired(message: unknown): unknown {
+    const header = this.#header;
+    if (header !== undefined) {
+      this.#header = undefined;
+      header[2] = message;
+      return header;
+    }
+    if (
+      (message as unknown[])[0] === RESULT && (message as unknown[])[2] === null
+    ) {
+      this.#header = message as unknown[];
+      return undefined;
+    }
+    return message;
   }
 
   /** Whether another chunk may be posted now. */
@@ -204,6 +230,20 @@ export class WorkerSlot {
       this.#sent.add(task.id);
     }
     const flags = runFlags(chunk);
+    if (
+      SEND_BARE && !chunk.star && chunk.transfer === undefined &&
+      bareable(items)
+    ) {
+      // The items bare, right after their header (see BARE_MIN).
+      this.handle.postMessage(
+        flags === 0
+          ? [RUN, seq, task.id, false, null]
+          : [RUN, seq, task.id, false, null, undefined, flags],
+      );
+      this.handle.postMessage(items);
+      this.#unconfirmed.push(seq);
+      return;
+    }
     this.handle.postMessage(
       flags === 0
         ? [RUN, seq, task.id, chunk.star, items]
