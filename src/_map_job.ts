@@ -2,7 +2,7 @@
 // gathers results in input order, runs the callbacks, settles an AsyncResult.
 import { AsyncResult } from "./async_result.ts";
 import type { Transfer } from "./_executor.ts";
-import { AsyncInput } from "./_input.ts";
+import { AsyncInput, mapInput } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import type { Job, Place, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 import type { TaskHooks } from "./_executor.ts";
@@ -24,6 +24,11 @@ export interface MapCall {
   timeout?: number;
   /** Receives what the call's tasks report with `progress()`. */
   onProgress?: (value: unknown) => unknown;
+  /**
+   * `input` is the caller's own array, not a copy: the job reads it during
+   * the call (its chunks are copies), or copies it if it must wait.
+   */
+  borrowed?: boolean;
 }
 
 /**
@@ -98,6 +103,12 @@ class MapJob implements Job {
     const { signal, task } = call;
     let input: readonly unknown[] | Promise<readonly unknown[]> | AsyncInput =
       call.input;
+    let borrowed = call.borrowed === true && !signal?.aborted;
+    if (borrowed && isThenable(task)) {
+      // The chunks are made later: read the caller's array now.
+      input = mapInput(input as unknown[]) as readonly unknown[];
+      borrowed = false;
+    }
     if (signal?.aborted) {
       queueMicrotask(() => this.#finish({ error: signal.reason }));
     } else {
@@ -122,24 +133,67 @@ class MapJob implements Job {
       );
     } else if (!signal?.aborted) {
       // Queued now, to keep the call's place; started a microtask later.
-      this.#start(task, input as readonly unknown[], true);
+      if (borrowed) this.#startBorrowed(task, input as readonly unknown[]);
+      else this.#start(task, input as readonly unknown[], true);
     }
   }
 
-  #start(task: unknown, input: readonly unknown[], now = false): void {
+  // Starts on the caller's own array, read now: its chunks are its slices
+  // (no copy of the whole first). An array whose reading throws (a Proxy)
+  // is read as any other input, and its error fails the call.
+  #startBorrowed(task: unknown, input: readonly unknown[]): void {
+    let parts: (readonly unknown[])[] | undefined;
+    try {
+      const n = input.length;
+      if (Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32) {
+        const size = this.#call.chunkSize ??
+          defaultChunkSize(n, this.#scheduler.processes);
+        parts = [];
+        for (let start = 0; start < n; start += size) {
+          parts.push(input.slice(start, start + size));
+        }
+      }
+    } catch {
+      parts = undefined;
+    }
+    if (parts !== undefined) return this.#start(task, input, true, parts);
+    const read = mapInput(input as unknown[]);
+    if (Array.isArray(read)) return this.#start(task, read, true);
+    (read as Promise<never>).then(
+      undefined,
+      (error) => this.#finish({ error }),
+    );
+  }
+
+  #start(
+    task: unknown,
+    input: readonly unknown[],
+    now = false,
+    parts?: readonly (readonly unknown[])[],
+  ): void {
     if (this.#settled) return;
     const { star } = this.#call;
-    const n = input.length;
+    const n = parts
+      ? parts.reduce((sum, part) => sum + part.length, 0)
+      : input.length;
     this.#length = n;
     if (n === 0) {
       if (now) queueMicrotask(() => this.#finish());
       else this.#finish();
       return;
     }
-    const size = this.#call.chunkSize ??
+    const size = parts ? parts[0].length : this.#call.chunkSize ??
       defaultChunkSize(n, this.#scheduler.processes);
-    for (let start = 0; start < n && !this.#settled; start += size) {
-      const items = size >= n ? input : input.slice(start, start + size);
+    for (
+      let start = 0, k = 0;
+      start < n && !this.#settled;
+      start += size, k++
+    ) {
+      const items = parts
+        ? parts[k]
+        : size >= n
+        ? input
+        : input.slice(start, start + size);
       const chunk = this.#scheduler.submit(
         task,
         items,

@@ -3,7 +3,7 @@ import type { ExecutorFactory } from "./_executor.ts";
 import type { AsyncResult } from "./async_result.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import { startIMap } from "./_imap_job.ts";
-import { imapInput, mapInput } from "./_input.ts";
+import { imapInput, isArray, mapInput } from "./_input.ts";
 import { startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
 import { Scheduler } from "./_scheduler.ts";
@@ -333,8 +333,11 @@ export class PoolBase<M = unknown> {
     this.#scheduler.assertRunning();
     const task = check.task(action, "fn", fn);
     const opts = callOptions(action, options, "function");
-    const input = mapInput(check.iterable(action, iterable));
-    return this.#startMap(task, input, star, false, opts);
+    const checked = check.iterable(action, iterable);
+    // An array is read during the call (in chunks), without a copy first.
+    const borrowed = isArray(checked);
+    const input = borrowed ? checked as unknown[] : mapInput(checked);
+    return this.#startMap(task, input, star, false, opts, borrowed);
   }
 
   #startMap(
@@ -343,6 +346,7 @@ export class PoolBase<M = unknown> {
     star: boolean,
     single: boolean,
     opts: AnyCallOptions,
+    borrowed = false,
   ): AsyncResult<never> {
     return startMap(this.#scheduler, {
       task: this.#prepare(task as string),
@@ -356,6 +360,7 @@ export class PoolBase<M = unknown> {
       errorCallback: opts.errorCallback,
       timeout: opts.timeout,
       onProgress: opts.onProgress,
+      borrowed,
     });
   }
 
