@@ -245,7 +245,8 @@ class MapJob implements Job {
     }
     if (!this.#failed) {
       if (this.#results === undefined && values.length === this.#length) {
-        this.#results = values;
+        // (Numbers may come packed in a Float64Array.)
+        this.#results = Array.isArray(values) ? values : Array.from(values);
         if (this.#chunks.size === 0) this.#finish();
         return;
       }

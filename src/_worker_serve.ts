@@ -23,6 +23,7 @@ import {
   INIT_FAILED,
   type InitMessage,
   ITEM_STARTED,
+  packNumbers,
   PROGRESS,
   READY,
   REPORT_PROGRESS,
@@ -410,6 +411,11 @@ function reply(
   entry: Entry,
 ): void {
   try {
+    const packed = errors ? undefined : packNumbers(values);
+    if (packed !== undefined) {
+      post([RESULT, seq, packed]);
+      return;
+    }
     if (SEND_BARE && !errors && bareable(values)) {
       // The values bare, right after their header (see BARE_MIN).
       post([RESULT, seq, null]);

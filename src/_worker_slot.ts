@@ -8,6 +8,7 @@ import {
   cloneError,
   DEFINE,
   INIT,
+  packNumbers,
   REPORT_PROGRESS,
   REPORT_STARTS,
   RESULT,
@@ -230,10 +231,18 @@ export class WorkerSlot {
       this.#sent.add(task.id);
     }
     const flags = runFlags(chunk);
-    if (
-      SEND_BARE && !chunk.star && chunk.transfer === undefined &&
-      bareable(items)
-    ) {
+    const plain = !chunk.star && chunk.transfer === undefined;
+    const packed = plain ? packNumbers(items) : undefined;
+    if (packed !== undefined) {
+      this.handle.postMessage(
+        flags === 0
+          ? [RUN, seq, task.id, false, packed]
+          : [RUN, seq, task.id, false, packed, undefined, flags],
+      );
+      this.#unconfirmed.push(seq);
+      return;
+    }
+    if (plain && SEND_BARE && bareable(items)) {
       // The items bare, right after their header (see BARE_MIN).
       this.handle.postMessage(
         flags === 0

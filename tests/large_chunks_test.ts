@@ -38,6 +38,21 @@ for (const PoolClass of pools) {
       });
     });
 
+    test("map() returns -0, NaN, Infinity and fractions in large chunks of numbers as they were", async () => {
+      await withPool(PoolClass, {}, async (pool) => {
+        const special = [-0, NaN, Infinity, -Infinity, 0.1, -1e308, 2 ** 53];
+        const input = range(1000).map((i) => special[i % special.length]);
+        const output = await pool.map(tasks.identity, input, {
+          chunkSize: 500,
+        });
+        assert.equal(output.length, input.length);
+        assert.ok(Array.isArray(output));
+        output.forEach((value, i) => assert.ok(Object.is(value, input[i])));
+        const one = await pool.map(tasks.identity, input);
+        assert.ok(Array.isArray(one));
+      });
+    });
+
     test("map() keeps an object among a large chunk of primitives", async () => {
       await withPool(PoolClass, {}, async (pool) => {
         const input: unknown[] = range(600);
