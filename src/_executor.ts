@@ -28,6 +28,8 @@ export interface Chunk<P = unknown> {
   readonly transfer?: Transfer;
   /** The call's `timeout` and `onProgress`, when it gave either. */
   readonly hooks?: TaskHooks;
+  /** The call the chunk belongs to: the same value for every chunk of a call. */
+  readonly call?: unknown;
   /**
    * Report the chunk done: one value per item, and the errors of the items that
    * failed by index. Calls after the first, or after a cancel, are ignored.

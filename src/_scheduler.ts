@@ -68,6 +68,11 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     if (transfer) this.transfer = transfer;
   }
 
+  /** The call the chunk belongs to (its delivery is the call's own). */
+  get call(): unknown {
+    return this.#deliver;
+  }
+
   settle(values: unknown[], errors?: ReadonlyMap<number, unknown>): void {
     if (this.state !== RUNNING) return;
     this.state = DONE;
