@@ -7,7 +7,7 @@
 // top-level await can abort Node 24): everything starts from a promise.
 import { exportedFunction } from "./_module.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
-import { runInTask, setWorkerTask, TaskControl } from "./_task_context.ts";
+import { setWorkerTask, TaskControl } from "./_task_context.ts";
 import {
   ABORT,
   type AbortMessage,
@@ -360,10 +360,10 @@ function run(message: RunMessage): void {
   }
   const began = cells === undefined ? performance.now() : 0;
   const task = control(seq, message[6] ?? 0);
-  const result = runInTask(
-    task,
-    () => runChunk(entry.fn, message[4]!, message[3], task),
-  );
+  // No AsyncLocalStorage run here (a new context frame per chunk, dear on
+  // Deno for every await): a worker runs one chunk at a time, and
+  // setWorkerTask() names it for taskSignal() and progress() throughout.
+  const result = runChunk(entry.fn, message[4]!, message[3], task);
   if (!(result instanceof Promise)) {
     ended(seq);
     reply(seq, result, entry);
