@@ -28,7 +28,7 @@ export interface Chunk<P = unknown> {
   readonly transfer?: Transfer;
   /** The call's `timeout` and `onProgress`, when it gave either. */
   readonly hooks?: TaskHooks;
-  /** The call the chunk belongs to: the same value for every chunk of a call. */
+  /** The call the chunk belongs to: the same for every chunk of one call. */
   readonly call?: unknown;
   /**
    * Report the chunk done: one value per item, and the errors of the items that

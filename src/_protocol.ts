@@ -71,6 +71,12 @@ export const ABORT = 2;
 export const REPORT_STARTS = 1;
 /** Bit of a RUN message's flags: post PROGRESS for `progress()` (the call has an `onProgress`). */
 export const REPORT_PROGRESS = 2;
+/**
+ * Bit of a RUN message's flags: claim the items one batch at a time from the
+ * chunk's cursor cell (`RING + 1 + seq % RING`), so that the parent can give
+ * the items not yet claimed to an idle worker (work stealing).
+ */
+export const CLAIM_ITEMS = 4;
 /** Worker → parent, without shared memory: `[STARTED, seq]`, the worker starts that chunk now. */
 export const STARTED = 10;
 /**
@@ -85,14 +91,23 @@ export const UNREADABLE = 11;
  * exit events (Web Workers); the parent treats it as the worker's exit.
  */
 export const EXIT = 12;
+/**
+ * Worker → parent, without shared memory: `[SKIPPED, seq]`, the worker got
+ * the SKIP of chunk `seq` before it started it and will never run it.
+ */
+export const SKIPPED = 13;
 
 /**
  * The shared cells a worker and its parent agree through, without messages:
  * cell `seq % RING` holds `seq` once posted, `-seq` once the worker started
  * it, `0` once the parent cancelled it first; cell `RING` holds the last seq
- * the worker reached.
+ * the worker reached; cell `RING + 1 + seq % RING` is the chunk's cursor
+ * (CLAIM_ITEMS): the index of its next unclaimed item.
  */
 export const RING = 256;
+
+/** How many Int32 cells a worker's shared claim memory has. */
+export const CELLS = 2 * RING + 1;
 
 export type InitMessage = [
   typeof INIT,
@@ -121,6 +136,7 @@ export type ReplyMessage =
   | [typeof HELLO]
   | [typeof INIT_FAILED, Wire, "module" | "initializer"]
   | [typeof STARTED, number]
+  | [typeof SKIPPED, number]
   | [typeof UNREADABLE, number]
   | [typeof EXIT, number | undefined, Wire?]
   | [typeof PROGRESS, number, unknown]

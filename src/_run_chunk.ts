@@ -43,31 +43,57 @@ function watched(
   return call(fn, items[i], star);
 }
 
-/** Runs `fn` over `items`; returns synchronously when no item was async. */
+/**
+ * Hands out the items to run as ranges of indexes, in increasing order:
+ * where others may take some of a chunk's items (work stealing), the ones
+ * this side claimed.
+ */
+export interface ItemCursor {
+  /**
+   * Claims the next items: returns the first one's index (`items.length` or
+   * more once none are left) and sets `end`, one past the last claimed.
+   */
+  claim(): number;
+  readonly end: number;
+}
+
+/**
+ * Runs `fn` over `items` (those `cursor` hands out, if given: the others stay
+ * holes); returns synchronously when no item was async.
+ */
 export function runChunk(
   fn: Fn,
   items: readonly unknown[],
   star: boolean,
   control?: ChunkControl,
+  cursor?: ItemCursor,
 ): ChunkResult | Promise<ChunkResult> {
   const result: ChunkResult = { values: new Array(items.length) };
-  for (let i = 0; i < items.length; i++) {
-    let value: unknown;
-    let thenable: boolean;
-    try {
-      value = control
-        ? watched(fn, items, i, star, control)
-        : call(fn, items[i], star);
-      // Inside the try: a `then` getter or a revoked Proxy throws here.
-      thenable = isThenable(value);
-    } catch (error) {
-      (result.errors ??= new Map()).set(i, error);
-      continue;
+  const n = items.length;
+  let i = cursor ? cursor.claim() : 0;
+  let end = cursor ? Math.min(cursor.end, n) : n;
+  for (;;) {
+    for (; i < end; i++) {
+      let value: unknown;
+      let thenable: boolean;
+      try {
+        value = control
+          ? watched(fn, items, i, star, control)
+          : call(fn, items[i], star);
+        // Inside the try: a `then` getter or a revoked Proxy throws here.
+        thenable = isThenable(value);
+      } catch (error) {
+        (result.errors ??= new Map()).set(i, error);
+        continue;
+      }
+      if (thenable) {
+        return finish(fn, items, star, result, i, end, value, control, cursor);
+      }
+      result.values[i] = value;
     }
-    if (thenable) return finish(fn, items, star, result, i, value, control);
-    result.values[i] = value;
+    if (cursor === undefined || (i = cursor.claim()) >= n) return result;
+    end = Math.min(cursor.end, n);
   }
-  return result;
 }
 
 async function finish(
@@ -76,16 +102,22 @@ async function finish(
   star: boolean,
   result: ChunkResult,
   index: number,
+  end: number,
   pending: unknown,
   control: ChunkControl | undefined,
+  cursor: ItemCursor | undefined,
 ): Promise<ChunkResult> {
+  const n = items.length;
   for (let i = index;;) {
     try {
       result.values[i] = await pending;
     } catch (error) {
       (result.errors ??= new Map()).set(i, error);
     }
-    if (++i >= items.length) return result;
+    if (++i >= end) {
+      if (cursor === undefined || (i = cursor.claim()) >= n) return result;
+      end = Math.min(cursor.end, n);
+    }
     try {
       pending = control
         ? watched(fn, items, i, star, control)

@@ -68,7 +68,7 @@ export class ScheduledChunk<P = unknown> implements Chunk<P> {
     if (transfer) this.transfer = transfer;
   }
 
-  /** The call the chunk belongs to (its delivery is the call's own). */
+  /** The call the chunk belongs to (its receiver of outcomes is the call's own). */
   get call(): unknown {
     return this.#deliver;
   }

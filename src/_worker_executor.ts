@@ -24,6 +24,7 @@ import {
   type ReplyMessage,
   RESULT,
   SIGNAL_USED,
+  SKIPPED,
   STARTED,
   toWire,
   UNREADABLE,
@@ -35,6 +36,7 @@ import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
 import type { WorkerAdapter } from "./worker_adapter.ts";
 import { everyItem, WorkerSlot as Slot } from "./_worker_slot.ts";
+import { Stealing } from "./_steal.ts";
 
 // The worker entry: `options.workerUrl`, else the one next to this module,
 // by a literal URL that bundlers follow (the npm build makes it `.js`).
@@ -90,6 +92,20 @@ export class WorkerExecutor implements Executor<Prepared> {
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
+  /** Idle workers take work from busy ones (src/_steal.ts). */
+  #stealing = new Stealing({
+    slots: () => this.#stopped || this.#backlog.length > 0 ? [] : this.#slots,
+    post: (slot, chunk) => this.#post(slot, chunk),
+    requeue: (chunk, from) => {
+      this.#where.delete(chunk);
+      this.#backlog.push(chunk);
+      const max = this.#config.maxTasksPerChild;
+      if (max !== undefined && !from.dead && from.chunks < max) {
+        from.live = true;
+      }
+      this.#freed(from);
+    },
+  });
 
   constructor(
     host: ExecutorHost,
@@ -217,7 +233,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     errors: ReadonlyMap<number, unknown>,
   ): void => {
     this.#where.delete(chunk);
-    chunk.settle(new Array(chunk.items.length), errors);
+    this.#stealing.settle(chunk, new Array(chunk.items.length), errors);
   };
 
   #spawn(): Slot {
@@ -229,6 +245,8 @@ export class WorkerExecutor implements Executor<Prepared> {
       ),
       this.#unsent,
       this.#shared,
+      // With maxTasksPerChild, only whole chunks move: its count holds.
+      this.#config.maxTasksPerChild === undefined,
     );
     const { handle } = slot;
     handle.onMessage((message) => {
@@ -257,7 +275,11 @@ export class WorkerExecutor implements Executor<Prepared> {
         const [values, errors] = message[0] === FAILED
           ? [new Array(sent), everyItem(sent, fromWire(message[2]))]
           : [message[2], message[3] && errorsFromWire(message[3])];
-        chunk.settle(...slot.restore(message[1], values, errors));
+        this.#stealing.settle(
+          chunk,
+          ...slot.restore(message[1], values, errors),
+        );
+        this.#stealing.balance();
         return;
       }
       case HELLO:
@@ -273,6 +295,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         return;
       case READY:
         slot.ready = true;
+        this.#stealing.balance();
         return;
       case INIT_FAILED:
         this.#break(
@@ -291,6 +314,14 @@ export class WorkerExecutor implements Executor<Prepared> {
         if (chunk !== undefined) this.#cooperative.add(chunk);
         return;
       }
+      case SKIPPED: {
+        const chunk = slot.skipped(message[1]);
+        if (chunk === undefined) return;
+        this.#where.delete(chunk);
+        this.#backlog.push(chunk);
+        this.#freed(slot);
+        return;
+      }
       case STARTED:
         if (slot.onStarted(message[1]) && !slot.dead) {
           // An aborted chunk had started after all: stop it with its worker.
@@ -303,7 +334,8 @@ export class WorkerExecutor implements Executor<Prepared> {
         const chunk = slot.unreadable(message[1]);
         if (chunk !== undefined) {
           this.#where.delete(chunk);
-          chunk.fail(
+          this.#stealing.fail(
+            chunk,
             cloneError(
               "the task's arguments to the worker",
               new Error("the worker could not read them back"),
@@ -338,7 +370,10 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (chunk !== undefined) {
       this.#where.delete(chunk);
       this.#fruitless = 0;
-      chunk.fail(cloneError("the task's result from the worker", error));
+      this.#stealing.fail(
+        chunk,
+        cloneError("the task's result from the worker", error),
+      );
     }
     this.#replace(slot);
   }
@@ -389,7 +424,10 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#stop(slot);
       this.#startAll();
       this.#evacuate(slot);
-      chunk.fail(new TimeoutError(`Task timed out after ${ms} ms`));
+      this.#stealing.fail(
+        chunk,
+        new TimeoutError(`Task timed out after ${ms} ms`),
+      );
     });
   }
 
@@ -468,7 +506,7 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (failed.length > 0) this.#fruitless = 0;
     slot.inflight.clear();
     if (this.#backlog.length > 0) this.#drain();
-    for (const chunk of failed) chunk.fail(crash);
+    for (const chunk of failed) this.#stealing.fail(chunk, crash);
     this.#host.pump();
   }
 
@@ -508,6 +546,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   cancel(chunk: Chunk<Prepared>, reason?: unknown): void {
+    for (const part of this.#stealing.parts(chunk)) this.cancel(part, reason);
     const index = this.#backlog.indexOf(chunk);
     if (index >= 0) {
       this.#backlog.splice(index, 1);
@@ -544,6 +583,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
     this.#where.clear();
@@ -552,6 +592,7 @@ export class WorkerExecutor implements Executor<Prepared> {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
+    this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     await Promise.all(this.#ending);
   }

@@ -5,13 +5,14 @@
 // runs; without, the worker reports STARTED and honours SKIP. No top-level
 // await here (a terminated worker that statically imported a module with
 // top-level await can abort Node 24): everything starts from a promise.
-import { exportedFunction } from "./_module.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
+import { SharedCursor } from "./_shared_cursor.ts";
 import { setWorkerTask, TaskControl } from "./_task_context.ts";
 import {
   ABORT,
   type AbortMessage,
   bareable,
+  CLAIM_ITEMS,
   cloneError,
   DEFINE,
   type DefineMessage,
@@ -36,22 +37,18 @@ import {
   SIGNAL_USED,
   SKIP,
   type SkipMessage,
+  SKIPPED,
   STARTED,
   toWire,
   UNREADABLE,
-  type Wire,
 } from "./_protocol.ts";
-import { globalFunction, type TaskRef } from "./_task_ref.ts";
-
-// deno-lint-ignore no-explicit-any
-type Fn = (...args: any[]) => unknown;
-interface Entry {
-  fn: Fn;
-  /** Sent as source text: a ReferenceError gets a hint. */
-  source: boolean;
-  /** Resolving the task threw: every chunk of it fails with this. */
-  failed?: { error: unknown };
-}
+import type { TaskRef } from "./_task_ref.ts";
+import {
+  defineTask,
+  type Entry,
+  explain,
+  resolveTask,
+} from "./_worker_tasks.ts";
 
 /**
  * How the worker side talks to its pool: given to {@linkcode serve} by the
@@ -173,7 +170,11 @@ function onMessage(
       refs[message[1]] = message[2];
       return;
     case SKIP:
-      if (message[1] > reached) skips.add(message[1]);
+      // Not started yet: it never will be, and the pool may run it elsewhere.
+      if (message[1] > reached) {
+        skips.add(message[1]);
+        post([SKIPPED, message[1]]);
+      }
       return;
     case INIT:
       initialized = true;
@@ -225,7 +226,9 @@ async function init(
       exports = await import(module);
     }
     stage = "initializer";
-    if (initializer !== undefined) await resolve(initializer)(...initArgs);
+    if (initializer !== undefined) {
+      await resolveTask(initializer, exports, specifier)(...initArgs);
+    }
   } catch (error) {
     post([INIT_FAILED, toWire(error), stage]);
     return;
@@ -247,99 +250,12 @@ function drain(): void {
   }
 }
 
-// A task sent as source text, compiled; a Content-Security-Policy without
-// 'unsafe-eval' forbids that: say what to do instead.
-function compile(source: string, name: string | undefined): Fn {
-  try {
-    return compileSource(source, name);
-  } catch (error) {
-    if (!(error instanceof EvalError)) throw error;
-    throw new EvalError(
-      `${error.message}: the task was sent to the worker as source text, which ` +
-        `needs eval (a Content-Security-Policy without 'unsafe-eval' forbids it). ` +
-        `Export the function from the pool's 'module' option (options.module) ` +
-        `and pass it, or its name, as the task`,
-      { cause: error },
-    );
-  }
-}
-
-function compileSource(source: string, name: string | undefined): Fn {
-  const indirectEval = eval;
-  if (name !== undefined) {
-    try {
-      // Bound to its own name, so `const fib = (n) => ... fib(n - 1)` works.
-      return indirectEval(
-        `(() => { const ${name} = (${source}\n); return ${name}; })()`,
-      );
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-    }
-  }
-  try {
-    return indirectEval(`(${source}\n)`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    try {
-      // A method written in shorthand, `name(x) { ... }`.
-      const holder = indirectEval(`({${source}\n})`);
-      return Object.values(holder)[0] as Fn;
-    } catch {
-      throw error;
-    }
-  }
-}
-
-function resolve(ref: TaskRef): Fn {
-  if ("export" in ref) {
-    return exportedFunction(exports, ref.export, specifier ?? "");
-  }
-  if ("global" in ref) return globalFunction(ref.global);
-  const fn = compile(ref.source, ref.name);
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      "Cannot run the task as its source text is not a function",
-    );
-  }
-  return fn;
-}
-
-function define(ref: TaskRef): Entry {
-  try {
-    return { fn: resolve(ref), source: "source" in ref };
-  } catch (error) {
-    return { fn: () => {}, source: false, failed: { error } };
-  }
-}
-
-// A ReferenceError in a function sent by source: say so, name the identifier.
-function explain(error: unknown, entry: Entry): Wire {
-  const wire = toWire(error);
-  // By the record's name: `instanceof` runs a hostile Proxy's traps.
-  if (!entry.source || !("error" in wire)) return wire;
-  const record = wire.error;
-  if (record.name !== "ReferenceError") return wire;
-  const name = /^(\S+) is not defined/.exec(record.message)?.[1] ??
-    /Can't find variable: (\S+)/.exec(record.message)?.[1];
-  if (name === undefined) return wire;
-  const message =
-    `${record.message}: the task was sent to the worker as source text, ` +
-    `so it cannot use '${name}' from the scope it was written in. Make the function ` +
-    `self-contained, or export it from the pool's 'module' option (options.module) ` +
-    `and pass it, or its name, as the task`;
-  if (record.stack) {
-    record.stack = record.stack.replace(record.message, message);
-  }
-  record.message = message;
-  return wire;
-}
-
 function run(message: RunMessage): void {
   const seq = message[1];
   const id = message[2];
   if (message[5] !== undefined) refs[id] = message[5];
   if (refs[id] !== undefined) {
-    tasks[id] = define(refs[id]);
+    tasks[id] = defineTask(refs[id], exports, specifier);
     delete refs[id];
   }
   const entry = tasks[id];
@@ -359,11 +275,16 @@ function run(message: RunMessage): void {
     return;
   }
   const began = cells === undefined ? performance.now() : 0;
-  const task = control(seq, message[6] ?? 0);
+  const flags = message[6] ?? 0;
+  const task = control(seq, flags);
+  const items = message[4]!;
+  const cursor = flags & CLAIM_ITEMS && cells !== undefined
+    ? new SharedCursor(cells, RING + 1 + seq % RING, items.length)
+    : undefined;
   // No AsyncLocalStorage run here (a new context frame per chunk, dear on
   // Deno for every await): a worker runs one chunk at a time, and
   // setWorkerTask() names it for taskSignal() and progress() throughout.
-  const result = runChunk(entry.fn, message[4]!, message[3], task);
+  const result = runChunk(entry.fn, items, message[3], task, cursor);
   if (!(result instanceof Promise)) {
     ended(seq);
     reply(seq, result, entry);

@@ -5,6 +5,8 @@
 import type { Chunk } from "./_executor.ts";
 import {
   bareable,
+  CELLS,
+  CLAIM_ITEMS,
   cloneError,
   DEFINE,
   INIT,
@@ -19,6 +21,15 @@ import {
 } from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
 import type { WorkerHandle } from "./worker_adapter.ts";
+import {
+  ARGUMENTS,
+  everyItem,
+  type Sendable,
+  splitUnclonable,
+  transferOf,
+} from "./_unclonable.ts";
+
+export { everyItem };
 
 /** Chunks posted to a worker and not yet answered: at least this many... */
 const MIN_DEPTH = 2;
@@ -26,6 +37,8 @@ const MIN_DEPTH = 2;
 const MAX_DEPTH = 64;
 /** ...so that about this many milliseconds of work wait in a worker's line. */
 const BUDGET_MS = 2;
+/** Without shared memory, chunks this long (ms) go one at a time. */
+const LONG_MS = 10;
 
 // What the worker reports of a chunk beyond its result: item starts for a
 // timeout, progress for an onProgress.
@@ -42,59 +55,6 @@ export type Unsent = (
   chunk: Chunk<Prepared>,
   errors: ReadonlyMap<number, unknown>,
 ) => void;
-
-const ARGUMENTS = "the task's arguments to the worker";
-
-/** The objects a chunk's `items` transfer. */
-function transferOf(
-  chunk: Chunk<Prepared>,
-  items: readonly unknown[],
-): object[] | undefined {
-  const { transfer } = chunk;
-  if (typeof transfer !== "function") return transfer;
-  const list: object[] = [];
-  for (const item of items) list.push(...transfer(item));
-  return list;
-}
-
-/** `error` for each of `n` items, by index. */
-export function everyItem(n: number, error: unknown): Map<number, unknown> {
-  const errors = new Map<number, unknown>();
-  for (let i = 0; i < n; i++) errors.set(i, error);
-  return errors;
-}
-
-/** A chunk less its items that cannot be sent: where each kept item stands, and the others' errors. */
-interface Split {
-  items: unknown[];
-  at: number[];
-  errors: Map<number, unknown>;
-}
-
-// Finds the items that cannot be cloned, or whose transfer list throws;
-// undefined when each item alone can be (the failure was the chunk's).
-function splitUnclonable(
-  chunk: Chunk<Prepared>,
-  error: unknown,
-): Split | undefined {
-  const split: Split = { items: [], at: [], errors: new Map() };
-  chunk.items.forEach((item, i) => {
-    try {
-      if (typeof chunk.transfer === "function") chunk.transfer(item);
-      structuredClone(item);
-      split.items.push(item);
-      split.at.push(i);
-    } catch (itemError) {
-      split.errors.set(
-        i,
-        itemError instanceof Error && itemError.name !== "DataCloneError"
-          ? itemError
-          : cloneError(ARGUMENTS, itemError ?? error),
-      );
-    }
-  });
-  return split.errors.size > 0 ? split : undefined;
-}
 
 /** A worker, its posted chunks and its pipeline. */
 export class WorkerSlot {
@@ -132,7 +92,7 @@ export class WorkerSlot {
   #listening = false;
   #outbox: number[] = [];
   #referenced = true;
-  #partial = new Map<number, Split>();
+  #partial = new Map<number, Sendable>();
   /** Without shared memory: the last seq the worker said it started. */
   #reached = 0;
   /** Without shared memory: chunks asked to be skipped; true if aborted (stop the worker if it started). */
@@ -140,12 +100,31 @@ export class WorkerSlot {
   /** Seqs of RUN messages sent and not yet known to be received, in order. */
   #unconfirmed: number[] = [];
 
-  constructor(handle: WorkerHandle, unsent: Unsent, sharedMemory: boolean) {
+  /** Post chunks so that their items can be claimed (item-level stealing). */
+  #claims: boolean;
+  /** Seqs posted with CLAIM_ITEMS and not yet answered. */
+  #claiming = new Set<number>();
+  /** Without shared memory: seqs the worker is asked to give back, to run elsewhere. */
+  #reclaiming = new Set<number>();
+  /** The call of the chunk posted last: the pipeline is learned per call. */
+  #call: unknown;
+
+  /**
+   * `sharedMemory`: claim chunks in shared cells (else by messages);
+   * `claims`: let other workers take the unclaimed items of a running chunk.
+   */
+  constructor(
+    handle: WorkerHandle,
+    unsent: Unsent,
+    sharedMemory: boolean,
+    claims = false,
+  ) {
     this.handle = handle;
     this.#unsent = unsent;
     this.cells = sharedMemory
-      ? new Int32Array(new SharedArrayBuffer(4 * (RING + 1)))
+      ? new Int32Array(new SharedArrayBuffer(4 * CELLS))
       : undefined;
+    this.#claims = claims && sharedMemory;
   }
 
   /**
@@ -181,6 +160,13 @@ export class WorkerSlot {
     const seq = ++this.#seq;
     const cells = this.cells;
     if (cells) Atomics.store(cells, seq % RING, seq);
+    if (chunk.call !== this.#call) {
+      // A new call: what the last one taught of chunk costs does not hold.
+      this.#call = chunk.call;
+      this.#depth = MIN_DEPTH;
+      this.#cost = BUDGET_MS / MIN_DEPTH;
+      this.#busy = false;
+    }
     this.inflight.set(seq, chunk);
     this.chunks++;
     if (this.#listening) this.#send(seq, chunk);
@@ -230,35 +216,27 @@ export class WorkerSlot {
       this.handle.postMessage([DEFINE, task.id, task.ref]);
       this.#sent.add(task.id);
     }
-    const flags = runFlags(chunk);
+    let flags = runFlags(chunk);
+    const claims = this.#claims && items === chunk.items && items.length > 1 &&
+      chunk.transfer === undefined;
+    if (claims) {
+      flags |= CLAIM_ITEMS;
+      Atomics.store(this.cells!, RING + 1 + seq % RING, 0);
+    }
+    // Numbers go packed (see packNumbers); on Bun other primitives go bare,
+    // right after their header (see BARE_MIN).
     const plain = !chunk.star && chunk.transfer === undefined;
     const packed = plain ? packNumbers(items) : undefined;
-    if (packed !== undefined) {
-      this.handle.postMessage(
-        flags === 0
-          ? [RUN, seq, task.id, false, packed]
-          : [RUN, seq, task.id, false, packed, undefined, flags],
-      );
-      this.#unconfirmed.push(seq);
-      return;
-    }
-    if (plain && SEND_BARE && bareable(items)) {
-      // The items bare, right after their header (see BARE_MIN).
-      this.handle.postMessage(
-        flags === 0
-          ? [RUN, seq, task.id, false, null]
-          : [RUN, seq, task.id, false, null, undefined, flags],
-      );
-      this.handle.postMessage(items);
-      this.#unconfirmed.push(seq);
-      return;
-    }
+    const bare = packed === undefined && plain && SEND_BARE && bareable(items);
+    const sent = packed ?? (bare ? null : items);
     this.handle.postMessage(
       flags === 0
-        ? [RUN, seq, task.id, chunk.star, items]
-        : [RUN, seq, task.id, chunk.star, items, undefined, flags],
-      transferOf(chunk, items),
+        ? [RUN, seq, task.id, chunk.star, sent]
+        : [RUN, seq, task.id, chunk.star, sent, undefined, flags],
+      plain ? undefined : transferOf(chunk, items),
     );
+    if (bare) this.handle.postMessage(items);
+    if (claims) this.#claiming.add(seq);
     this.#unconfirmed.push(seq);
   }
 
@@ -347,18 +325,23 @@ export class WorkerSlot {
   answered(seq: number): Chunk<Prepared> | undefined {
     this.#confirm(seq);
     this.#skipped.delete(seq);
+    this.#claiming.delete(seq);
     const chunk = this.inflight.get(seq);
     if (chunk === undefined) return undefined;
     this.inflight.delete(seq);
     // Between two replies of a worker that had its next chunk queued lies
-    // the time of one chunk: keep BUDGET_MS of such chunks in flight.
+    // the time of one chunk: keep BUDGET_MS of such chunks in flight. Without
+    // shared memory a worker cannot give back a chunk queued behind a long
+    // synchronous one in time: queue none behind chunks that long.
     const now = performance.now();
     if (this.#busy) {
       this.#cost = this.#cost * 0.75 + (now - this.#last) * 0.25;
-      this.#depth = Math.max(
-        MIN_DEPTH,
-        Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / this.#cost)),
-      );
+      this.#depth = this.cells === undefined && this.#cost > LONG_MS
+        ? 1
+        : Math.max(
+          MIN_DEPTH,
+          Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / this.#cost)),
+        );
     }
     this.#last = now;
     this.#busy = this.inflight.size > 0;
@@ -393,6 +376,7 @@ export class WorkerSlot {
     }
     this.inflight.delete(seq);
     this.#partial.delete(seq);
+    this.#claiming.delete(seq);
     return true;
   }
 
@@ -407,7 +391,101 @@ export class WorkerSlot {
     for (const skipped of this.#skipped.keys()) {
       if (skipped <= seq) this.#skipped.delete(skipped);
     }
+    for (const asked of this.#reclaiming) {
+      if (asked <= seq) this.#reclaiming.delete(asked);
+    }
     return aborted === true;
+  }
+
+  /**
+   * For work stealing: the newest chunk posted here that waits behind
+   * another (or any, while the worker boots), or 0. A chunk that transferred
+   * objects to the worker stays.
+   */
+  spare(): number {
+    // Without shared memory, one chunk asked back at a time.
+    if (this.#reclaiming.size > 0) return 0;
+    let waiting = 0;
+    let newest = 0;
+    let running = false;
+    for (const [seq, chunk] of this.inflight) {
+      if (this.#reclaiming.has(seq)) continue;
+      if (this.started(seq)) running = true;
+      // What it transferred is gone from here: it can run nowhere else.
+      else if (chunk.transfer !== undefined && this.#listening) continue;
+      else {
+        waiting++;
+        newest = seq;
+      }
+    }
+    return waiting > 1 || (waiting === 1 && (running || !this.ready))
+      ? newest
+      : 0;
+  }
+
+  /**
+   * Takes back chunk `seq`, which the worker has not started, to run it
+   * elsewhere: the chunk, or undefined if that is not certain yet. Without
+   * shared memory the worker is asked to skip it, and `skipped(seq)` hands
+   * it over if it did.
+   */
+  giveBack(seq: number): Chunk<Prepared> | undefined {
+    const chunk = this.inflight.get(seq);
+    if (chunk === undefined) return undefined;
+    if (this.cells || !this.#listening) {
+      if (!this.takeBack(seq)) return undefined;
+      this.chunks--;
+      return chunk;
+    }
+    this.#reclaiming.add(seq);
+    this.handle.postMessage([SKIP, seq]);
+    return undefined;
+  }
+
+  /**
+   * Without shared memory: the worker skipped `seq` and will never run it.
+   * Returns the chunk if `giveBack` asked for it (it is no longer posted here).
+   */
+  skipped(seq: number): Chunk<Prepared> | undefined {
+    this.#confirm(seq);
+    if (!this.#reclaiming.delete(seq)) return undefined;
+    const chunk = this.inflight.get(seq);
+    if (chunk === undefined) return undefined;
+    this.inflight.delete(seq);
+    this.#partial.delete(seq);
+    this.chunks--;
+    return chunk;
+  }
+
+  /**
+   * For item-level stealing: the chunk running here with items not yet
+   * claimed, as its seq and how many are left, or undefined.
+   */
+  unclaimed(): { seq: number; left: number } | undefined {
+    const cells = this.cells;
+    if (cells === undefined) return undefined;
+    for (const seq of this.#claiming) {
+      if (!this.started(seq)) continue;
+      const left = this.inflight.get(seq)!.items.length -
+        Atomics.load(cells, RING + 1 + seq % RING);
+      if (left > 0) return { seq, left };
+    }
+    return undefined;
+  }
+
+  /**
+   * Claims half of the unclaimed items of the running chunk `seq` (at least
+   * one) for another worker: their indexes, `[start, end)`, or undefined.
+   */
+  claimHalf(seq: number): [number, number] | undefined {
+    const length = this.inflight.get(seq)?.items.length ?? 0;
+    const at = RING + 1 + seq % RING;
+    const left = length - Atomics.load(this.cells!, at);
+    if (left <= 0) return undefined;
+    const share = Math.ceil(left / 2);
+    const start = Atomics.add(this.cells!, at, share);
+    const end = Math.min(start + share, length);
+    return start < end ? [start, end] : undefined;
   }
 
   /** Whether the worker has started the chunk posted under `seq`. */

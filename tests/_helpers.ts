@@ -54,6 +54,19 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Resolves once `check()` holds; rejects after `timeout` ms. */
+export async function until(
+  what: string,
+  check: () => boolean,
+  timeout = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Never happened: ${what}`);
+    await sleep(5);
+  }
+}
+
 /** A promise with its resolve and reject functions. */
 export interface Deferred<T> {
   promise: Promise<T>;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Pool, type WorkerAdapter, WorkerCrashedError } from "../mod.ts";
 import { detectAdapter } from "../adapters/_detect.ts";
 import { pools } from "./_pools.ts";
-import { poolTasksUrl, sleep } from "./_helpers.ts";
+import { poolTasksUrl, sleep, until } from "./_helpers.ts";
 
 type Tasks = typeof import("./testdata/pool_tasks.ts");
 
@@ -17,19 +17,6 @@ const tasks: Tasks = await import(module);
 const runtime = globalThis as any;
 const isDeno = runtime.Deno !== undefined;
 const isBun = runtime.Bun !== undefined;
-
-/** Resolves once `check()` holds; rejects after `timeout` ms. */
-async function until(
-  what: string,
-  check: () => boolean,
-  timeout = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Never happened: ${what}`);
-    await sleep(5);
-  }
-}
 
 describe("Pool worker lifecycle", () => {
   test("Pool starts its workers when created: the initializer runs in each with no task submitted", async () => {
