@@ -9,10 +9,13 @@ class Lane {
   readonly worker: RawWorker;
   readonly #pending: Array<(value: unknown) => void> = [];
   #head = 0;
+  /** While set, replies go here instead of to per-message promises. */
+  sink: ((message: unknown) => void) | undefined;
 
   constructor(worker: RawWorker) {
     this.worker = worker;
     worker.onMessage((message) => {
+      if (this.sink) return this.sink(message);
       const resolve = this.#pending[this.#head];
       this.#pending[this.#head++] = undefined as never;
       if (this.#head === this.#pending.length) {
@@ -68,6 +71,54 @@ export class RawFloor {
       for (const lane of this.#lanes) loops.push(loop(lane));
     }
     return Promise.all(loops).then(() => results);
+  }
+
+  /**
+   * Post every message at once, then assemble the replies: `messages[k]` goes
+   * to worker `k % workers`, which answers in order. A message is one item
+   * (its reply is written at `offsets[k]`) or a pre-built chunk (an array; its
+   * replies are copied from `offsets[k]` on). No promise per message: the
+   * floor of `map` with every task or chunk submitted up front.
+   */
+  postAll(
+    messages: readonly unknown[],
+    offsets: readonly number[],
+    total: number,
+  ): Promise<number[]> {
+    const results = new Array<number>(total);
+    const lanes = this.#lanes;
+    return new Promise((resolve) => {
+      let left = messages.length;
+      lanes.forEach((lane, w) => {
+        let k = w;
+        lane.sink = (reply): void => {
+          const at = offsets[k];
+          if (typeof reply === "number") results[at] = reply;
+          else {
+            const out = reply as number[];
+            for (let i = 0; i < out.length; i++) results[at + i] = out[i];
+          }
+          k += lanes.length;
+          if (--left === 0) {
+            for (const l of lanes) l.sink = undefined;
+            resolve(results);
+          }
+        };
+      });
+      for (let k = 0; k < messages.length; k++) {
+        lanes[k % lanes.length].worker.post(messages[k]);
+      }
+    });
+  }
+
+  /** Square `items` on the first worker only, one message at a time: the floor of awaiting `apply` in a loop. */
+  async pingPong(items: readonly number[]): Promise<number[]> {
+    const lane = this.#lanes[0];
+    const results = new Array<number>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      results[i] = (await lane.send(items[i])) as number;
+    }
+    return results;
   }
 
   /** fib(n) of every item, one per message, one in flight per worker: the CPU floor. */

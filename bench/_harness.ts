@@ -28,6 +28,11 @@ export interface Measured {
   /** The fastest sample, ms. */
   min: number;
   samples: number;
+  /**
+   * The first call, ms: the untimed warm-up run (on the workload's pool,
+   * already started), kept apart from the steady-state samples.
+   */
+  first?: number;
   error?: string;
 }
 
@@ -40,8 +45,15 @@ export interface RoundOptions {
   setupTimeout: number;
 }
 
-/** Print progress on stderr. */
+const launched = performance.now();
+
+/** Print progress on stderr; a line that does not start with a space gets the seconds since start. */
 export function progress(message: string): void {
+  if (!message.startsWith(" ") && !message.startsWith("\n")) {
+    message = `[${
+      ((performance.now() - launched) / 1000).toFixed(0)
+    } s] ${message}`;
+  }
   // deno-lint-ignore no-explicit-any
   const g = globalThis as any;
   if (g.process?.stderr?.write) g.process.stderr.write(`${message}\n`);
@@ -55,14 +67,24 @@ export async function measureAll(
   options: RoundOptions,
 ): Promise<Measured[]> {
   const live: Array<
-    { c: Contender; n: number; samples: number[]; error?: string }
+    {
+      c: Contender;
+      n: number;
+      first: number;
+      samples: number[];
+      error?: string;
+    }
   > = [];
   const failed = new Map<Contender, string>();
   for (const c of contenders) {
     progress(`  [${label}] set up and warm up: ${c.name}`);
     try {
-      const n = await withTimeout(prepare(c), options.setupTimeout, c.name);
-      live.push({ c, n, samples: [] });
+      const { n, first } = await withTimeout(
+        prepare(c),
+        options.setupTimeout,
+        c.name,
+      );
+      live.push({ c, n, first, samples: [] });
     } catch (error) {
       failed.set(c, describe(error));
       progress(`  [${label}] FAILED ${c.name}: ${describe(error)}`);
@@ -137,14 +159,18 @@ export async function measureAll(
       ms: median(entry.samples),
       min: entry.samples.reduce((a, b) => Math.min(a, b), Infinity),
       samples: entry.samples.length,
+      first: entry.first,
     };
   });
 }
 
-async function prepare(c: Contender): Promise<number> {
+async function prepare(c: Contender): Promise<{ n: number; first: number }> {
   await c.setup?.();
-  await c.run(c.n);
-  return c.n;
+  const start = performance.now();
+  const out = await c.run(c.n);
+  const overridden = (out as { overriddenDuration?: number } | undefined)
+    ?.overriddenDuration;
+  return { n: c.n, first: overridden ?? performance.now() - start };
 }
 
 /** The median of `values`. */

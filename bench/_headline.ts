@@ -4,6 +4,7 @@
 import type { Measured } from "./_harness.ts";
 import type { PythonResults } from "./_python.ts";
 import type { RuntimeInfo } from "./_runtime.ts";
+import type { Target } from "./_report.ts";
 import type { Measurements } from "./_sections.ts";
 
 /** The start-up contender that times a fresh pool's first map. */
@@ -33,6 +34,10 @@ export interface Headline {
   pyStartupMs: number;
   /** The 1-minute load average at the start and at the end of the run. */
   load: [number, number];
+  /** The issue's targets judged on this run (the README shows the headline ones). */
+  targets?: Target[];
+  /** The commit measured, if known. */
+  commit?: string;
 }
 
 const ok = (rows: Measured[] | undefined, name: string): Measured | undefined =>
@@ -48,6 +53,8 @@ export function headlineOf(
   info: RuntimeInfo,
   python: string | undefined,
   load: [number, number],
+  targets: Target[] = [],
+  commit?: string,
 ): Headline {
   const steady = ok(m.tiny, "Pool.map (default chunking)");
   const perMessage = ok(m.tiny, "Pool.map chunkSize 1");
@@ -79,6 +86,8 @@ export function headlineOf(
     startupMs: ok(m.startup, "Pool")?.ms ?? NaN,
     pyStartupMs: pyMs(m.python, "Pool start-up"),
     load,
+    targets,
+    commit,
   };
 }
 
@@ -146,7 +155,7 @@ export function headlineMarkdown(parsed: Headline[]): string {
       col((h) => `${x(h.cpuSpeedup)} (${x(h.cpuFloorSpeedup)})`),
     ],
     [
-      "start-up to the first result of `apply` (CPython's)",
+      "start-up to the first result of `apply`, fresh `Pool(2)` (CPython's)",
       col((h) => `${ms(h.startupMs)} (${ms(h.pyStartupMs)})`),
     ],
   ];
@@ -184,6 +193,7 @@ export function headlineMarkdown(parsed: Headline[]): string {
       "",
     ]
     : [];
+  const commits = [...new Set(runs.map((h) => h.commit).filter((c) => !!c))];
   return [
     ...warning,
     `Measured by \`npm run bench\` on ${machines.join("; ")} (${
@@ -199,5 +209,60 @@ export function headlineMarkdown(parsed: Headline[]): string {
     } cores): ${loads.join(", ")}.`,
     "",
     table,
+    "",
+    ...targetsMarkdown(runs),
+    ...(commits.length ? ["", `Commit measured: ${commits.join(", ")}.`] : []),
   ].join("\n");
+}
+
+const mark = (t: Target | undefined): string =>
+  !t || !Number.isFinite(t.ratio)
+    ? "–"
+    : `${x(t.ratio)} ${t.met === undefined ? "" : t.met ? "✓" : "✗"}`.trim();
+
+/** The issue's targets, one row each, one column per runtime. */
+function targetsMarkdown(runs: Headline[]): string[] {
+  const ids: string[] = [];
+  const byId = new Map<string, Target>();
+  for (const h of runs) {
+    for (const t of h.targets ?? []) {
+      if (!t.headline || byId.has(t.id)) continue;
+      ids.push(t.id);
+      byId.set(t.id, t);
+    }
+  }
+  if (!ids.length) return [];
+  const head = [
+    "target",
+    "measured",
+    "against",
+    "goal",
+    ...runs.map((h) => h.info.version),
+  ];
+  const esc = (s: string): string => s.replaceAll("|", "\\|");
+  return [
+    "The issue's targets (✓ met, ✗ not met; the goal's direction: ≥ for speed " +
+    "and efficiency, ≤ for time ratios). Efficiency = the bare floor's time ÷ " +
+    "`Pool.map`'s on the same tasks; the floor is named in each row. Start-up " +
+    "rows are `Pool(4)`; `Pool(1)` and `Pool(2)` are in `bench/results/<runtime>.md`.",
+    "",
+    `| ${head.join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...ids.map((id) => {
+      const t = byId.get(id)!;
+      const cells = runs.map((h) => mark(h.targets?.find((r) => r.id === id)));
+      // The per-runtime goal (tiny vs CPython) differs: show each run's.
+      const goals = [
+        ...new Set(
+          runs.map((h) => h.targets?.find((r) => r.id === id)?.goal).filter((
+            g,
+          ) => !!g),
+        ),
+      ];
+      return `| ${
+        [esc(t.text), t.stage, esc(t.against), goals.join(" / "), ...cells]
+          .join(" | ")
+      } |`;
+    }),
+  ];
 }

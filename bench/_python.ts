@@ -23,6 +23,9 @@ export interface PythonResults {
   version: string;
   implementation: string;
   seconds: number;
+  /** compare.py ran fib(n - fibShift) wherever the JS side runs fib(n). */
+  fibShift?: number;
+  cpuShapes?: { shift: number; shapes: Record<string, PythonShape> };
   results: Record<string, PythonTiming> & {
     "Pool.imap memory"?: PythonMemoryPoint[];
   };
@@ -43,6 +46,24 @@ export interface PythonConfig {
   checkpoints: number[];
   pauseMs: number;
   startupReps: number;
+  /** The uneven CPU shapes (fib arguments as the JS runtime runs them). */
+  shapes: Array<{ id: string; items: number[] }>;
+  shapeReps: number;
+  /** compare.py lowers the fib arguments until its tasks last about as long as fib(calibrationN) here. */
+  calibrationN: number;
+  jsCalibrationMs: number;
+}
+
+/** CPython on one CPU shape: medians of interleaved rounds, ms. */
+export interface PythonShape {
+  n: number;
+  /** `Pool.map`, default chunksize, steady state. */
+  pool: number;
+  /** Two bare processes pulling one task at a time from one shared queue. */
+  floor: number;
+  firstPool: number;
+  firstFloor: number;
+  samples: number;
 }
 
 /** Run compare.py; undefined (with a note on stderr) when python3 is missing or fails. */

@@ -25,9 +25,23 @@ export interface Section {
 
 /** A target from the issue, judged on this run. */
 export interface Target {
+  /** A stable key: the README matches the runtimes' targets by it. */
+  id: string;
+  /** The target in words, goal included. */
   text: string;
+  /** What is measured: "steady state", "first call" or "start-up". */
+  stage: string;
+  /** What it is measured against (a floor, CPython, a peer). */
+  against: string;
+  /** The ratio judged (see `goal` for its direction). */
+  ratio: number;
+  /** The goal, e.g. "≥ 0.97×" (speed or efficiency) or "≤ 1.15× (time)". */
+  goal: string;
+  /** Details: the times compared. */
   measured: string;
   met: boolean | undefined;
+  /** Shown in the README's table (the rest only in bench/results). */
+  headline?: boolean;
 }
 
 const COLORS: Record<Kind, string> = {
@@ -76,6 +90,11 @@ export function times(ratio: number | undefined): string {
 export function megabytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return "–";
   return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+/** "met", "NOT MET" or "n/a" (not judged). */
+export function verdict(met: boolean | undefined): string {
+  return met === undefined ? "n/a" : met ? "met" : "NOT MET";
 }
 
 /** A Markdown table. */
@@ -128,10 +147,20 @@ export function markdownReport(
     "",
     "## Targets",
     "",
-    ...targets.map((t) =>
-      `- ${
-        t.met === undefined ? "n/a" : t.met ? "**met**" : "**not met**"
-      }: ${t.text} (${t.measured})`
+    "Each target names what is measured (a fresh pool's **first call**, the **steady state** of a started pool, or " +
+    "**start-up**) and what it is measured against (a raw floor: bare workers with no pool; CPython; a peer).",
+    "",
+    markdownTable(
+      ["target", "measured", "against", "ratio", "goal", "met", "details"],
+      targets.map((t) => [
+        t.text,
+        t.stage,
+        t.against,
+        times(t.ratio),
+        t.goal,
+        verdict(t.met),
+        t.measured,
+      ]),
     ),
     "",
   ];

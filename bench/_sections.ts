@@ -8,10 +8,20 @@ import {
   millis,
   rate,
   type Section,
-  type Target,
   times,
 } from "./_report.ts";
-import type { MemoryPoint, Sizes } from "./_workloads.ts";
+import { FIRST_MAP } from "./_headline.ts";
+import type { Shape } from "./_shapes.ts";
+import { startupName, type StartupRow } from "./_startup.ts";
+import { shapeEfficiency } from "./_targets.ts";
+import {
+  APPLY_AWAITED,
+  CHUNKS_POSTED,
+  type MemoryPoint,
+  ONE_POSTED,
+  PING_PONG_ONE,
+  type Sizes,
+} from "./_workloads.ts";
 
 type MemoryResult = {
   gc: boolean;
@@ -28,7 +38,22 @@ export interface Measurements {
   threads?: Measured[];
   memory?: { Pool?: MemoryResult; ThreadPool?: MemoryResult };
   startup?: Measured[];
+  /** The uneven CPU shapes: `Pool.map` and the bare floor of each. */
+  shapes?: Measured[];
+  shapeList?: Shape[];
+  /** Start-up of Pool(1, 2, 4) from the sources and the package, and bare workers. */
+  startupN?: StartupRow[];
+  /** A smoke run: sizes too small to judge, so nothing is marked met. */
+  smoke?: boolean;
 }
+
+const ROLE: Record<Measured["kind"], string> = {
+  ours: "multipool",
+  floor: "raw floor",
+  peer: "JS peer",
+  python: "CPython",
+  baseline: "baseline",
+};
 
 const perSec = (
   r: Measured | undefined,
@@ -66,6 +91,7 @@ function throughputSection(
   const ref = perSec(rows.find((r) => r.name === ours));
   const cells = rows.map((r) => [
     r.name,
+    ROLE[r.kind],
     String(r.n),
     r.error ? `failed: ${r.error}` : millis(r.ms),
     rate(perSec(r)),
@@ -81,7 +107,14 @@ function throughputSection(
     id,
     title,
     description,
-    header: ["contender", "items/run", "median", "tasks/s", "ours ÷ this"],
+    header: [
+      "contender",
+      "role",
+      "items/run",
+      "steady state (median)",
+      "tasks/s",
+      "ours ÷ this",
+    ],
     rows: cells,
     chart: { unit: "tasks per second, higher is better", log: true, bars },
   };
@@ -98,6 +131,7 @@ export function buildSections(m: Measurements): Section[] {
       ...pick(
         m.tiny,
         "Pool.map (default chunking)",
+        CHUNKS_POSTED,
         "raw Worker, 100 per message",
         "raw Worker, 1 per message, 16 in flight",
       ),
@@ -112,7 +146,9 @@ export function buildSections(m: Measurements): Section[] {
       `${s.tiny.toLocaleString("en-US")} tiny tasks, ${s.processes} workers`,
       "`x => x * x` over 0..n-1, each contender its best way: multipool's `Pool.map` with its default chunking " +
         "(`ceil(n / (4 × processes))`), the peers one `run`/`exec` per item (none of them batches), all submitted at once. " +
-        "Raw floors: bare workers, no pool. One-per-message contenders run fewer items per iteration (see items/run); compare rates.",
+        "Raw floors: bare workers, no pool; the floor of the target posts the same chunks as `Pool.map`, pre-built, all at once, " +
+        "and assembles the result. One-per-message contenders run fewer items per iteration (see items/run); compare rates. " +
+        "Every row is the steady state (a started, warm pool); a fresh pool's first call is in the start-up table.",
       rows,
       "Pool.map (default chunking)",
     ));
@@ -120,8 +156,11 @@ export function buildSections(m: Measurements): Section[] {
       ...pick(
         m.tiny,
         "Pool.map chunkSize 1",
+        ONE_POSTED,
         "Pool.imap chunkSize 1",
-        "Pool.apply in a loop",
+        "Pool.apply, all submitted at once",
+        APPLY_AWAITED,
+        PING_PONG_ONE,
         "raw Worker, 1 per message, ping-pong",
         "raw Worker, 1 per message, 16 in flight",
       ),
@@ -136,7 +175,9 @@ export function buildSections(m: Measurements): Section[] {
       `One task per message, ${s.processes} workers`,
       "The same tiny task with one item per message: the cost of dispatching one task. " +
         "`Pool.map` chunkSize 1 submits every task at once, as the peers do; `Pool.imap` is a lazy stream " +
-        "held to its default `bufferSize` (2 × processes chunks), so the round trip bounds it.",
+        "held to its default `bufferSize` (2 × processes chunks), so the round trip bounds it. " +
+        `\`${APPLY_AWAITED}\` makes one call at a time (its floor: \`${PING_PONG_ONE}\`); ` +
+        `\`Pool.map\` chunkSize 1's floor is \`${ONE_POSTED}\`.`,
       perMessage,
       "Pool.map chunkSize 1",
     ));
@@ -157,7 +198,12 @@ export function buildSections(m: Measurements): Section[] {
         `CPU-bound: ${s.fibCount} × fib(${s.fibN}), ${s.processes} workers`,
       description:
         "Speed-up over one thread of the same runtime (CPython rows: over one CPython thread), from the medians " +
-        "and from the fastest runs (on a shared machine the fastest runs are the least disturbed).",
+        "and from the fastest runs (on a shared machine the fastest runs are the least disturbed)." +
+        (m.python?.fibShift
+          ? ` CPython runs fib(${
+            s.fibN - m.python.fibShift
+          }): the same speed-up with tasks about as long as this runtime's fib(${s.fibN}).`
+          : ""),
       header: [
         "contender",
         "median",
@@ -172,7 +218,9 @@ export function buildSections(m: Measurements): Section[] {
         r.error ? `failed: ${r.error}` : millis(r.ms),
         times(speedup(r)),
         times(bestSpeedup(r)),
-        times(r.ms / (ours?.ms ?? NaN)),
+        r.kind === "python" && m.python?.fibShift
+          ? "– (smaller n)"
+          : times(r.ms / (ours?.ms ?? NaN)),
       ]),
       chart: {
         unit: "speed-up over one thread, higher is better",
@@ -186,6 +234,7 @@ export function buildSections(m: Measurements): Section[] {
       },
     });
   }
+  if (m.shapes && m.shapeList) sections.push(shapesSection(m));
   if (m.threads) {
     const rows = [
       ...m.threads,
@@ -214,7 +263,8 @@ export function buildSections(m: Measurements): Section[] {
       id: "startup",
       title: `Start-up to first result, ${s.processes} workers`,
       description:
-        "Create the pool, run one tiny task, await its result (shutting down is not timed).",
+        "A fresh pool per sample: create it, run one tiny task, await its result (shutting down is not timed). " +
+        `\`${FIRST_MAP}\` is the **first call** of the tiny workload on a fresh pool (start-up included).`,
       header: ["contender", "median", "ours ÷ this"],
       rows: rows.map((
         r,
@@ -235,7 +285,126 @@ export function buildSections(m: Measurements): Section[] {
       },
     });
   }
+  if (m.startupN) sections.push(startupSection(m));
   return sections;
+}
+
+function shapesSection(m: Measurements): Section {
+  const shapes = m.shapeList!;
+  const py = m.python?.cpuShapes;
+  const rows: string[][] = [];
+  const bars: Bar[] = [];
+  for (const shape of shapes) {
+    const e = shapeEfficiency(m, shape);
+    const p = py?.shapes[shape.id];
+    rows.push([
+      shape.label,
+      e.pool ? millis(e.pool.ms) : `failed: ${shapeError(m, shape)}`,
+      e.floor ? millis(e.floor.ms) : "–",
+      times(e.ours),
+      times(e.oursFirst),
+      p ? `${times(e.python)} (${millis(p.pool)} / ${millis(p.floor)})` : "–",
+      `≥ ${times(shape.goal)}, ≥ CPython`,
+      m.smoke
+        ? "n/a (smoke)"
+        : e.ours >= shape.goal && !(e.ours < e.python)
+        ? "met"
+        : "NOT MET",
+    ]);
+    bars.push({
+      label: `${shape.id}, multipool`,
+      kind: "ours",
+      value: e.ours,
+      text: times(e.ours),
+    }, {
+      label: `${shape.id}, CPython`,
+      kind: "python",
+      value: e.python,
+      text: times(e.python),
+    });
+  }
+  return {
+    id: "shapes",
+    title: `Uneven CPU work: efficiency of Pool(${m.sizes.processes}).map`,
+    description:
+      "Efficiency = the floor's time ÷ the pool's, on the same list of fib(n) tasks. The floor: " +
+      `${m.sizes.processes} bare workers pulling one task at a time from one shared queue (the ideal balance, one ` +
+      "round trip per task). `Pool.map` uses its default chunking (CPython's `ceil(n / (4 × processes))`) on a started pool; " +
+      "the steady state is the median of interleaved rounds (pool, floor, pool, floor, ...), the first call is each " +
+      "shape's first run on that pool (not judged). CPython's efficiency is measured the same way: its `Pool(2).map` " +
+      "(default chunksize) against two bare `Process`es pulling one task at a time from one `SimpleQueue`" +
+      (py
+        ? `, with every fib argument lowered by ${py.shift} so that its tasks last about as long as this runtime's ` +
+          "(same shape, same task durations)."
+        : "."),
+    header: [
+      "shape",
+      "Pool.map (steady)",
+      "bare floor (steady)",
+      "efficiency",
+      "first-call efficiency",
+      "CPython efficiency (pool / floor)",
+      "target",
+      "met",
+    ],
+    rows,
+    chart: {
+      unit: "efficiency against the bare floor, higher is better",
+      log: false,
+      bars,
+    },
+  };
+}
+
+function shapeError(m: Measurements, shape: Shape): string {
+  return m.shapes?.find((r) => r.name.endsWith(`, ${shape.id}`) && r.error)
+    ?.error ?? "not measured";
+}
+
+function startupSection(m: Measurements): Section {
+  const rows = m.startupN!;
+  const bare = (n: number): StartupRow | undefined =>
+    rows.find((r) => r.name === startupName("bare", n) && !r.error);
+  return {
+    id: "startup_n",
+    title: "Start-up: to the first result and until every worker answered",
+    description:
+      "A fresh pool per sample: `new Pool(n)` to the first result of `imapUnordered` over tiny tasks (one per chunk), " +
+      "and until results from all n workers arrived (each task returns its worker's identity). The library is imported " +
+      "from the TypeScript sources (`mod.ts`) or from the built package (`npm/esm/mod.js`, `npm run build`); the task " +
+      "module is plain JavaScript for both. Floor: bare workers running a plain `.mjs` that posts one message on start " +
+      "(one bare worker for the first result, n for all). Everything runs in this process, so the main thread's module " +
+      "cache is warm for both sides (each contender runs one untimed sample first); each worker is a new isolate that " +
+      "loads its modules. Medians of interleaved rounds. Targets: first ≤ 1.2× one bare worker, all ≤ 1.3× n bare workers.",
+    header: [
+      "contender",
+      "first result",
+      "all answered",
+      "first ÷ 1 bare",
+      "all ÷ n bare",
+      "samples",
+    ],
+    rows: rows.map((r) => [
+      r.name,
+      r.error ? `failed: ${r.error}` : millis(r.first),
+      millis(r.all),
+      r.kind === "floor" ? "(floor)" : times(r.first / (bare(1)?.first ?? NaN)),
+      r.kind === "floor"
+        ? "(floor)"
+        : times(r.all / (bare(r.workers)?.all ?? NaN)),
+      String(r.samples),
+    ]),
+    chart: {
+      unit: "ms until all workers answered, lower is better",
+      log: false,
+      bars: rows.filter((r) => !r.error).map((r) => ({
+        label: r.name,
+        kind: r.kind,
+        value: r.all,
+        text: millis(r.all),
+      })),
+    },
+  };
 }
 
 const mostAhead = (points: Array<{ readAhead: number }>): number =>
@@ -318,129 +487,4 @@ function memorySection(m: Measurements): Section {
       "multipool reads at most `bufferSize` (default 2 × processes) chunks ahead of the consumer; CPython's task handler keeps reading while its workers keep up, so while the consumer pauses, results pile up in memory.",
     ],
   };
-}
-
-function target(
-  text: string,
-  ratio: number,
-  goal: number,
-  detail: string,
-): Target {
-  return {
-    text,
-    measured: `${times(ratio)}${detail ? `; ${detail}` : ""}`,
-    met: Number.isFinite(ratio) ? ratio >= goal : undefined,
-  };
-}
-
-/** The issue's targets, judged on this run. */
-export function buildTargets(m: Measurements): Target[] {
-  const t: Target[] = [];
-  const find = (
-    rows: Measured[] | undefined,
-    name: string,
-  ): Measured | undefined => rows?.find((r) => r.name === name && !r.error);
-  if (m.tiny) {
-    const ours = perSec(find(m.tiny, "Pool.map (default chunking)"));
-    t.push(
-      target(
-        "Pool.map of 100k tiny tasks ≥ 1.0× CPython's Pool.map",
-        ours / perSec(py(m, "Pool.map", "")),
-        1,
-        `${rate(ours)} vs ${rate(perSec(py(m, "Pool.map", "")))}`,
-      ),
-    );
-    t.push(
-      target(
-        "Pool.map of 100k tiny tasks ≥ 50× piscina",
-        ours / perSec(find(m.tiny, "piscina, run per item")),
-        50,
-        "",
-      ),
-    );
-    t.push(
-      target(
-        "Pool.map of 100k tiny tasks ≥ 50% of the batched raw floor (100 per message)",
-        ours / perSec(find(m.tiny, "raw Worker, 100 per message")),
-        0.5,
-        "",
-      ),
-    );
-    // Like for like: the peers submit every task at once, as Pool.map with
-    // chunkSize 1 does, and CPython's row is its map(chunksize=1). imap is
-    // shown beside it: a lazy stream held to 2 × processes chunks in flight
-    // (its default bufferSize), so it is bound by the round trip.
-    const ours1 = perSec(find(m.tiny, "Pool.map chunkSize 1"));
-    const peerRates = m.tiny.filter((r) => r.kind === "peer" && !r.error);
-    const best = peerRates.reduce<Measured | undefined>(
-      (a, r) => (!a || perSec(r) > perSec(a) ? r : a),
-      undefined,
-    );
-    const modes = (base: number): string =>
-      ["Pool.imap chunkSize 1", "Pool.apply in a loop"].map((n) =>
-        `${n} ${times(perSec(find(m.tiny, n)) / base)}`
-      ).join(", ");
-    t.push(
-      target(
-        "one task per message (Pool.map chunkSize 1) ≥ 1.5× the fastest JS peer",
-        ours1 / perSec(best),
-        1.5,
-        `fastest peer ${best?.name ?? "–"} ${rate(perSec(best))}; ${
-          modes(perSec(best))
-        }`,
-      ),
-    );
-    const pyMap1 = perSec(py(m, "Pool.map chunksize=1", ""));
-    t.push(
-      target(
-        "one task per message (Pool.map chunkSize 1) ≥ 2× CPython's Pool.map chunksize=1",
-        ours1 / pyMap1,
-        2,
-        `${rate(ours1)} vs ${rate(pyMap1)}; ${modes(pyMap1)}`,
-      ),
-    );
-  }
-  if (m.cpu) {
-    const one = find(m.cpu, "one thread (plain loop)"),
-      pool = find(m.cpu, "Pool.map"),
-      raw = find(m.cpu, "raw Worker, 1 per message (no pool)");
-    t.push(
-      target(
-        `CPU speed-up on ${m.sizes.processes} workers ≥ 1.9×`,
-        (one?.ms ?? NaN) / (pool?.ms ?? NaN),
-        1.9,
-        `${millis(one?.ms ?? NaN)} → ${millis(pool?.ms ?? NaN)}; fastest runs ${
-          times((one?.min ?? NaN) / (pool?.min ?? NaN))
-        }; bare workers with no pool reach ${
-          times((one?.ms ?? NaN) / (raw?.ms ?? NaN))
-        } on this machine`,
-      ),
-    );
-  }
-  if (m.threads) {
-    const ours = perSec(find(m.threads, "ThreadPool.map (async fn)"));
-    const oursSync = perSec(find(m.threads, "ThreadPool.map (sync fn)"));
-    const pyTp = perSec(py(m, "ThreadPool.map", ""));
-    // Like for like: CPython's ThreadPool.map runs the same synchronous x * x.
-    t.push(
-      target(
-        "ThreadPool.map (sync fn, like CPython's) ≥ 1.0× CPython's ThreadPool.map",
-        oursSync / pyTp,
-        1,
-        `${rate(oursSync)} vs ${rate(pyTp)}; with an async fn ${
-          times(ours / pyTp)
-        }`,
-      ),
-    );
-    const pmap = perSec(m.threads.find((r) => r.name.startsWith("p-map")));
-    t.push(
-      target(
-        "ThreadPool.map (async fn) ≥ 1.0× p-map",
-        ours / pmap,
-        1,
-        `${rate(ours)} vs ${rate(pmap)}`,
-      ),
-    );
-  }
-  return t;
 }

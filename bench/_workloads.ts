@@ -17,6 +17,8 @@ export interface Sizes {
   processes: number;
   tiny: number;
   perMessage: number;
+  /** Items of the one-at-a-time (awaited) rows. */
+  awaited: number;
   fibN: number;
   fibCount: number;
   memory: number;
@@ -32,6 +34,35 @@ export function range(n: number): number[] {
   let r = ranges.get(n);
   if (!r) ranges.set(n, r = Array.from({ length: n }, (_, i) => i));
   return r;
+}
+
+const prebuilt = new Map<string, { messages: unknown[]; offsets: number[] }>();
+/**
+ * `range(n)` cut into messages of `size` items (arrays; bare numbers when
+ * `size` is 1) and where each starts, built once and reused: the floors that
+ * post pre-built messages time only posting and assembling.
+ */
+export function messagesOf(
+  n: number,
+  size: number,
+): { messages: unknown[]; offsets: number[] } {
+  const key = `${n}/${size}`;
+  let m = prebuilt.get(key);
+  if (!m) {
+    const items = range(n);
+    m = { messages: [], offsets: [] };
+    for (let at = 0; at < n; at += size) {
+      m.messages.push(size === 1 ? items[at] : items.slice(at, at + size));
+      m.offsets.push(at);
+    }
+    prebuilt.set(key, m);
+  }
+  return m;
+}
+
+/** `Pool.map`'s default chunk size, as CPython's: `ceil(n / (4 × processes))`. */
+export function defaultChunkSize(n: number, processes: number): number {
+  return Math.ceil(n / (4 * processes));
 }
 
 function check(values: readonly number[], n: number): void {
@@ -94,6 +125,17 @@ export class Shared {
   }
 }
 
+/** The floor of the default-chunked map: the same chunks, pre-built, all posted at once, results assembled. */
+export const CHUNKS_POSTED = "raw Worker, pre-built chunks all posted";
+/** The floor of map chunkSize 1: every item its own message, all posted at once. */
+export const ONE_POSTED = "raw Worker, 1 per message, all posted";
+/** `apply` awaited one call at a time. */
+export const APPLY_AWAITED = "Pool.apply awaited in a loop";
+/** Its floor: one bare worker, one message in flight. */
+export const PING_PONG_ONE = "raw Worker ping-pong, one in flight";
+/** ThreadPool.map with one task per chunk, what p-map does. */
+export const TP_CHUNK_1 = "ThreadPool.map chunkSize 1 (async fn)";
+
 /** 100k tiny tasks, and one task per message: multipool, raw floors, peers. */
 export function tinyContenders(s: Sizes, sh: Shared): Contender[] {
   const max = s.perMessage;
@@ -124,7 +166,7 @@ export function tinyContenders(s: Sizes, sh: Shared): Contender[] {
         check(await (await sh.pool()).map(square, range(n), 1), n),
     },
     {
-      name: "Pool.apply in a loop",
+      name: "Pool.apply, all submitted at once",
       kind: "ours",
       n: max,
       run: async (n) => {
@@ -132,6 +174,44 @@ export function tinyContenders(s: Sizes, sh: Shared): Contender[] {
         const pending: Promise<number>[] = [];
         for (const x of range(n)) pending.push(pool.apply(square, [x]));
         check(await Promise.all(pending), n);
+      },
+    },
+    {
+      name: APPLY_AWAITED,
+      kind: "ours",
+      n: s.awaited,
+      run: async (n) => {
+        const pool = await sh.pool();
+        const out: number[] = [];
+        for (const x of range(n)) out.push(await pool.apply(square, [x]));
+        check(out, n);
+      },
+    },
+    {
+      name: PING_PONG_ONE,
+      kind: "floor",
+      n: s.awaited,
+      run: async (n) => check(await (await sh.floor()).pingPong(range(n)), n),
+    },
+    {
+      name: CHUNKS_POSTED,
+      kind: "floor",
+      n: s.tiny,
+      run: async (n) => {
+        const { messages, offsets } = messagesOf(
+          n,
+          defaultChunkSize(n, s.processes),
+        );
+        check(await (await sh.floor()).postAll(messages, offsets, n), n);
+      },
+    },
+    {
+      name: ONE_POSTED,
+      kind: "floor",
+      n: max,
+      run: async (n) => {
+        const { messages, offsets } = messagesOf(n, 1);
+        check(await (await sh.floor()).postAll(messages, offsets, n), n);
       },
     },
     {
@@ -235,6 +315,12 @@ export function threadContenders(s: Sizes): Contender[] {
       kind: "ours",
       n: s.tiny,
       run: async (n) => check(await pool().map(syncSquare, range(n)), n),
+    },
+    {
+      name: TP_CHUNK_1,
+      kind: "ours",
+      n: s.tiny,
+      run: async (n) => check(await pool().map(asyncSquare, range(n), 1), n),
     },
     {
       name: "ThreadPool.imap chunkSize 1 (async fn)",

@@ -8,13 +8,14 @@
  * deno run -A bench/compare.ts --smoke    # tiny sizes, seconds (also MULTIPOOL_BENCH_SMOKE=1)
  * ```
  *
- * Flags: `--smoke`, `--no-python`, `--only=tiny,cpu,threads,memory,startup`,
+ * Flags: `--smoke`, `--no-python`, `--only=tiny,cpu,shapes,threads,memory,startup,startup_n`,
  * `--out=DIR` (default bench/results; smoke runs write to the temp dir).
  * Prints a table per workload and writes DIR/<runtime>.md and one SVG chart
  * per workload, DIR/<runtime>_<workload>.svg.
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,10 +32,20 @@ import {
   svgChart,
   type Target,
   textTable,
+  times,
+  verdict,
 } from "./_report.ts";
 import { args, describeRuntime, env, exit, runtime } from "./_runtime.ts";
-import { buildSections, buildTargets } from "./_sections.ts";
+import { buildSections } from "./_sections.ts";
+import { buildTargets } from "./_targets.ts";
 import { dropKnownHangs } from "./_peers.ts";
+import {
+  CALIBRATION_N,
+  cpuShapes,
+  fibCalibration,
+  shapeContenders,
+} from "./_shapes.ts";
+import { measureStartup } from "./_startup.ts";
 import { headlineOf } from "./_headline.ts";
 import {
   cpuContenders,
@@ -60,8 +71,9 @@ const sizes: Sizes = smoke
     processes: 2,
     tiny: 2_000,
     perMessage: 200,
+    awaited: 200,
     fibN: 20,
-    fibCount: 16,
+    fibCount: 32,
     memory: 20_000,
     memoryChunk: 100,
     checkpoints: [2_000, 20_000],
@@ -70,9 +82,10 @@ const sizes: Sizes = smoke
   : {
     processes: 2,
     tiny: 100_000,
-    perMessage: 20_000,
+    perMessage: 10_000,
+    awaited: 5_000,
     fibN: 30,
-    fibCount: 16,
+    fibCount: 32,
     memory: 1_000_000,
     memoryChunk: 1_000,
     checkpoints: [100_000, 250_000, 500_000, 1_000_000],
@@ -81,6 +94,31 @@ const sizes: Sizes = smoke
 const rounds: RoundOptions = smoke
   ? { rounds: 1, roundTime: 0, setupTimeout: 20_000 }
   : { rounds: 5, roundTime: 150, setupTimeout: 60_000 };
+
+// The uneven CPU shapes; the smoke run lowers every fib argument by 10.
+const shapes = cpuShapes(smoke ? 10 : 0);
+
+/** The commit measured (with "+changes" if the tree is dirty), or undefined. */
+function gitCommit(): string | undefined {
+  try {
+    const cwd = decodeURIComponent(new URL("..", import.meta.url).pathname);
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd })
+      .toString().trim();
+    const dirty = execFileSync("git", [
+      "status",
+      "--porcelain",
+      "--",
+      "src",
+      "adapters",
+      "mod.ts",
+    ], {
+      cwd,
+    }).toString().trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return undefined;
+  }
+}
 
 const started = performance.now();
 // The machine's 1-minute load average at the start, for the headline.
@@ -104,7 +142,7 @@ if (!argv.includes("--no-python")) {
   progress("CPython multiprocessing.pool (bench/compare.py)");
   python = await runPython({
     reps: smoke ? 1 : 5,
-    budget_s: smoke ? 0.2 : 3,
+    budget_s: smoke ? 0.2 : 2,
     processes: sizes.processes,
     tiny: sizes.tiny,
     perMessage: sizes.perMessage,
@@ -116,10 +154,16 @@ if (!argv.includes("--no-python")) {
     checkpoints: sizes.checkpoints,
     pauseMs: sizes.pauseMs,
     startupReps: smoke ? 1 : 5,
+    shapes: wants("shapes")
+      ? shapes.map(({ id, items }) => ({ id, items }))
+      : [],
+    shapeReps: smoke ? 1 : 5,
+    calibrationN: CALIBRATION_N,
+    jsCalibrationMs: fibCalibration(),
   });
 }
 
-const m: Parameters<typeof buildSections>[0] = { sizes, python };
+const m: Parameters<typeof buildSections>[0] = { sizes, python, smoke };
 // Memory first, so the RSS it reports is not the high-water mark of other workloads.
 if (wants("memory")) {
   progress(`imap over an endless generator, ${sizes.memory} results`);
@@ -147,6 +191,16 @@ if (wants("cpu")) {
   m.cpu = await measureAll("cpu", cpuContenders(sizes, shared), rounds);
   await shared.close();
 }
+if (wants("shapes")) {
+  progress("uneven CPU shapes: Pool.map against the bare floor");
+  m.shapes = await measureAll(
+    "shapes",
+    shapeContenders(shapes, () => shared.pool(), () => shared.floor()),
+    { ...rounds, rounds: smoke ? 1 : 5, roundTime: 0 },
+  );
+  m.shapeList = shapes;
+  await shared.close();
+}
 if (wants("threads")) {
   progress("in-process: tiny async tasks");
   m.threads = await measureAll("threads", threadContenders(sizes), rounds);
@@ -157,6 +211,13 @@ if (wants("startup")) {
     ...rounds,
     roundTime: smoke ? 0 : 100,
   });
+}
+
+if (wants("startup_n")) {
+  progress(
+    "start-up of Pool(1, 2, 4) from the sources and the package, and bare workers",
+  );
+  m.startupN = await measureStartup(smoke ? 1 : 5, 20_000, !smoke);
 }
 
 const sections: Section[] = buildSections(m);
@@ -191,9 +252,9 @@ for (const s of sections) {
 console.log("\n## Targets");
 for (const t of targets) {
   console.log(
-    `  ${
-      t.met === undefined ? "n/a     " : t.met ? "met     " : "NOT MET "
-    } ${t.text} (${t.measured})`,
+    `  ${verdict(t.met).padEnd(8)} ${t.text} [${t.stage}; vs ${t.against}]: ${
+      times(t.ratio)
+    }, goal ${t.goal} (${t.measured})`,
   );
 }
 
@@ -230,7 +291,14 @@ if (!only) {
   writeFileSync(
     join(outDir, `${runtime}_headline.json`),
     JSON.stringify(
-      headlineOf(m, info, pyLabel, [loadAtStart, loadavg()[0]]),
+      headlineOf(
+        m,
+        info,
+        pyLabel,
+        [loadAtStart, loadavg()[0]],
+        targets,
+        gitCommit(),
+      ),
       null,
       2,
     ) + "\n",
@@ -242,10 +310,13 @@ progress(
   } charts in ${seconds.toFixed(0)} s`,
 );
 // In the smoke run a failure of ours fails the run; a peer's is only reported.
-const ourFailures = [m.tiny, m.cpu, m.threads, m.startup]
+const ourFailures = [m.tiny, m.cpu, m.shapes, m.threads, m.startup]
   .flatMap((rows) => rows ?? [])
   .filter((r) => r.error !== undefined && r.kind !== "peer")
   .map((r) => `${r.name}: ${r.error}`);
+for (const r of m.startupN ?? []) {
+  if (r.error !== undefined) ourFailures.push(`${r.name}: ${r.error}`);
+}
 for (const kind of ["Pool", "ThreadPool"] as const) {
   if (m.memory && !m.memory[kind]) ourFailures.push(`${kind}.imap memory run`);
 }

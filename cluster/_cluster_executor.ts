@@ -1,37 +1,35 @@
 // ClusterPool's executor: each chunk is one BullMQ job on the cluster's
-// queue; agents run it. Completions come from BullMQ's events stream (read
-// here with XREAD on a connection of our own, so an idle pool can unref it),
-// and a periodic check of the jobs in flight catches what the stream lost
-// and the jobs whose agent died (an active job whose lock expired).
-import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+// queue; agents run it. Completions come from BullMQ's events stream
+// (./_cluster_events.ts), and a periodic check of the jobs in flight catches
+// what the stream lost and the jobs whose agent died (lock expired).
 import type {
   Chunk,
   Executor,
   ExecutorConfig,
   ExecutorHost,
 } from "../src/_executor.ts";
-import { WorkerCrashedError } from "../src/errors.ts";
-import type { Wire } from "../src/_protocol.ts";
-import { type Prepared, type TaskRef, TaskRefs } from "../src/_task_ref.ts";
+import { type Prepared, TaskRefs } from "../src/_task_ref.ts";
 import type { Task } from "../src/types.ts";
-import { assertSendable, decode, encode, errorFromWire } from "./_codec.ts";
 import {
-  agentKey,
-  agentsKey,
-  BROKEN,
-  CANCELLED,
-  type ChunkOutcome,
-  connect,
-  controlChannel,
+  encodeItems,
+  encodePoolSettings,
+  randomId,
+} from "./_cluster_job_data.ts";
+import { ClusterConnections } from "./_cluster_connections.ts";
+import { InFlightJobs } from "./_cluster_inflight.ts";
+import { EventsReader, type QueueEvent } from "./_cluster_events.ts";
+import {
+  countAgentThreads,
+  crashed,
+  jobFailure,
+  readJobStates,
+  settleChunk,
+} from "./_cluster_jobs.ts";
+import {
   type ControlMessage,
-  DONE,
-  EVENTS_MAX_LEN,
-  FAILED,
   type JobData,
   moduleHash,
   type PoolSettings,
-  PREFIX,
   type RedisConnection,
 } from "./_shared.ts";
 
@@ -44,34 +42,6 @@ export interface ClusterSettings {
   checkInterval: number;
 }
 
-interface InFlight {
-  chunk: Chunk<Prepared>;
-  /** The job is in Redis (its add resolved). */
-  added: boolean;
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fieldsOf(flat: string[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
-  return fields;
-}
-
-function crashed(
-  agent: string | null | undefined,
-  how: string,
-): WorkerCrashedError {
-  return new WorkerCrashedError(
-    `Agent ${
-      agent ? `'${agent}' ` : ""
-    }stopped while running the chunk (${how})`,
-  );
-}
-
 /** Runs chunks as BullMQ jobs; see src/_executor.ts for the contract. */
 export class ClusterExecutor implements Executor<Prepared> {
   #host: ExecutorHost;
@@ -82,16 +52,12 @@ export class ClusterExecutor implements Executor<Prepared> {
   #seq = 0;
   #ready: Promise<void>;
   #isReady = false;
-  #redis: Redis;
-  #reader: Redis;
-  #queue: Queue;
-  #eventsKey: string;
-  #lastEvent = "0-0";
+  #connections: ClusterConnections;
+  #events: EventsReader;
   #hash: string | null = null;
   #poolSettings: PoolSettings = {};
   #threads = 0;
-  #inflight = new Map<string, InFlight>();
-  #ids = new Map<Chunk<Prepared>, string>();
+  #inflight = new InFlightJobs();
   #adds: { name: string; data: JobData; opts: { jobId: string } }[] = [];
   #removals = new Set<string>();
   #flushing = false;
@@ -111,19 +77,15 @@ export class ClusterExecutor implements Executor<Prepared> {
     this.#config = config;
     this.#settings = settings;
     this.#refs = new TaskRefs(config.module);
-    this.#redis = connect(settings.redis);
-    this.#reader = connect(settings.redis);
-    for (const client of [this.#redis, this.#reader]) {
-      client.on("connect", () => this.#applyRef(client));
-      client.on("error", () => {});
-    }
-    this.#queue = new Queue(settings.cluster, {
-      connection: this.#redis,
-      prefix: PREFIX,
-      streams: { events: { maxLen: EVENTS_MAX_LEN } },
-    });
-    this.#queue.on("error", () => {});
-    this.#eventsKey = this.#queue.keys.events;
+    this.#connections = new ClusterConnections(
+      settings.redis,
+      settings.cluster,
+    );
+    this.#events = new EventsReader(
+      this.#connections.reader,
+      this.#connections.queue.keys.events,
+      (event) => this.#onEvent(event),
+    );
     this.#ready = this.#start();
     this.#ready.catch(() => {});
   }
@@ -135,34 +97,18 @@ export class ClusterExecutor implements Executor<Prepared> {
 
   async #start(): Promise<void> {
     try {
-      await this.#queue.waitUntilReady();
-      const last = await this.#redis.xrevrange(
-        this.#eventsKey,
-        "+",
-        "-",
-        "COUNT",
-        1,
-      );
-      if (last.length > 0) this.#lastEvent = last[0][0];
-      this.#read();
+      await this.#connections.queue.waitUntilReady();
+      await this.#events.start(this.#connections.redis);
       await this.#readAgents();
-      const { module, initializer, initArgs, maxTasksPerChild } = this.#config;
-      if (module !== undefined) {
+      if (this.#config.module !== undefined) {
         this.#hash = await moduleHash(this.#refs.module!.specifier);
       }
-      const settings: PoolSettings = {};
-      if (initializer !== undefined) {
-        try {
-          settings.r = await this.#refs.resolve(initializer) as TaskRef;
-          assertSendable(initArgs, "'initArgs' to the cluster");
-          settings.a = encode(initArgs);
-        } catch (error) {
-          this.#break(error);
-          throw error;
-        }
+      try {
+        this.#poolSettings = await encodePoolSettings(this.#refs, this.#config);
+      } catch (error) {
+        this.#break(error);
+        throw error;
       }
-      if (maxTasksPerChild !== undefined) settings.m = maxTasksPerChild;
-      this.#poolSettings = settings;
       this.#timer = setInterval(
         () => this.#check(),
         this.#settings.checkInterval,
@@ -186,29 +132,15 @@ export class ClusterExecutor implements Executor<Prepared> {
   }
 
   run(chunk: Chunk<Prepared>): void {
-    const transfer = chunk.transfer;
-    if (
-      typeof transfer === "function" ||
-      (Array.isArray(transfer) && transfer.length > 0)
-    ) {
-      chunk.fail(
-        new TypeError(
-          "Cannot send 'transfer' objects to a cluster: arguments are copied to other machines, never transferred",
-        ),
-      );
-      return;
-    }
     let items: string;
     try {
-      assertSendable(chunk.items, "the task's arguments to the cluster");
-      items = encode(chunk.items);
+      items = encodeItems(chunk);
     } catch (error) {
       chunk.fail(error);
       return;
     }
     const jobId = `${this.#id}-${++this.#seq}`;
-    this.#inflight.set(jobId, { chunk, added: false });
-    this.#ids.set(chunk, jobId);
+    this.#inflight.add(jobId, chunk);
     this.#adds.push({
       name: "chunk",
       data: {
@@ -236,7 +168,7 @@ export class ClusterExecutor implements Executor<Prepared> {
       this.#adds = [];
       if (adds.length > 0) {
         this.#pending++;
-        this.#queue.addBulk(
+        this.#connections.queue.addBulk(
           adds.map((add) => ({
             ...add,
             opts: {
@@ -247,12 +179,9 @@ export class ClusterExecutor implements Executor<Prepared> {
           })),
         ).then(
           () => {
-            const dropped: string[] = [];
-            for (const add of adds) {
-              const entry = this.#inflight.get(add.opts.jobId);
-              if (entry) entry.added = true;
-              else dropped.push(add.opts.jobId);
-            }
+            const dropped = this.#inflight.markAdded(
+              adds.map((add) => add.opts.jobId),
+            );
             // Cancelled while being added: remove or stop them now.
             if (dropped.length > 0) this.#stopJobs(dropped, this.#closing);
           },
@@ -265,7 +194,7 @@ export class ClusterExecutor implements Executor<Prepared> {
         const ids = [...this.#removals];
         this.#removals.clear();
         this.#pending++;
-        Promise.all(ids.map((id) => this.#queue.remove(id).catch(() => 0)))
+        Promise.all(ids.map((id) => this.#connections.remove(id)))
           .finally(() => this.#donePending());
       }
     });
@@ -283,54 +212,10 @@ export class ClusterExecutor implements Executor<Prepared> {
       this.#inflight.size > 0 || this.#pending > 0 || this.#adds.length > 0;
     if (busy === this.#busy) return;
     this.#busy = busy;
-    this.#applyRef(this.#redis);
-    this.#applyRef(this.#reader);
+    this.#connections.busy = busy;
   }
 
-  #applyRef(client: Redis): void {
-    const stream = client.stream as
-      | { ref?: () => void; unref?: () => void }
-      | undefined;
-    if (this.#busy) stream?.ref?.();
-    else stream?.unref?.();
-  }
-
-  async #read(): Promise<void> {
-    while (!this.#closed) {
-      let reply: [string, [string, string[]][]][] | null;
-      try {
-        reply = await this.#reader.xread(
-          "COUNT",
-          1000,
-          "BLOCK",
-          5000,
-          "STREAMS",
-          this.#eventsKey,
-          this.#lastEvent,
-        ) as [string, [string, string[]][]][] | null;
-      } catch {
-        if (this.#closed) return;
-        await new Promise((resolve) => {
-          const timer = setTimeout(resolve, 100);
-          (timer as { unref?: () => void }).unref?.();
-        });
-        continue;
-      }
-      if (!reply) continue;
-      for (const [, entries] of reply) {
-        for (const [id, flat] of entries) {
-          this.#lastEvent = id;
-          try {
-            this.#onEvent(fieldsOf(flat));
-          } catch {
-            // Not an event of ours (or a malformed one): the check settles ours.
-          }
-        }
-      }
-    }
-  }
-
-  #onEvent(event: Record<string, string>): void {
+  #onEvent(event: QueueEvent): void {
     const jobId = event.jobId;
     if (jobId === undefined || !jobId.startsWith(`${this.#id}-`)) return;
     switch (event.event) {
@@ -342,29 +227,18 @@ export class ClusterExecutor implements Executor<Prepared> {
       case "failed":
         this.#removals.add(jobId);
         this.#flushSoon();
-        this.#failJob(jobId, this.#failure(event.failedReason, undefined));
+        this.#failJob(jobId, jobFailure(event.failedReason, undefined));
         return;
       case "stalled":
         this.#failJob(jobId, crashed(undefined, "its job lock expired"));
     }
   }
 
-  #failure(
-    reason: string | undefined,
-    agent: string | null | undefined,
-  ): Error {
-    return /stalled|started more than/.test(reason ?? "")
-      ? crashed(agent, "its job lock expired")
-      : new Error(`Cluster job failed: ${reason}`);
-  }
-
   #take(jobId: string): Chunk<Prepared> | undefined {
-    const entry = this.#inflight.get(jobId);
-    if (entry === undefined) return undefined;
-    this.#inflight.delete(jobId);
-    this.#ids.delete(entry.chunk);
+    const chunk = this.#inflight.take(jobId);
+    if (chunk === undefined) return undefined;
     this.#updateBusy();
-    return entry.chunk;
+    return chunk;
   }
 
   #failJob(jobId: string, error: unknown): void {
@@ -374,36 +248,7 @@ export class ClusterExecutor implements Executor<Prepared> {
   #complete(jobId: string, encoded: unknown): void {
     const chunk = this.#take(jobId);
     if (chunk === undefined) return;
-    let outcome: ChunkOutcome;
-    try {
-      outcome = decode(String(encoded)) as ChunkOutcome;
-    } catch (error) {
-      chunk.fail(error);
-      return;
-    }
-    switch (outcome[0]) {
-      case DONE: {
-        const flat = outcome[2];
-        let errors: Map<number, unknown> | undefined;
-        if (flat && flat.length > 0) {
-          errors = new Map();
-          for (let i = 0; i < flat.length; i += 2) {
-            errors.set(flat[i] as number, errorFromWire(flat[i + 1] as Wire));
-          }
-        }
-        chunk.settle(outcome[1], errors);
-        return;
-      }
-      case FAILED:
-        chunk.fail(errorFromWire(outcome[1]));
-        return;
-      case BROKEN:
-        // The core fails this chunk with the others, as BrokenPoolError.
-        this.#break(errorFromWire(outcome[1]));
-        return;
-      case CANCELLED:
-        chunk.fail(crashed(undefined, "the agent dropped it"));
-    }
+    settleChunk(chunk, encoded, (cause) => this.#break(cause));
   }
 
   // Every check interval while busy: settle what the events stream lost,
@@ -411,39 +256,22 @@ export class ClusterExecutor implements Executor<Prepared> {
   async #check(): Promise<void> {
     if (this.#closed) return;
     if (!this.#busy) return;
-    const ids = [...this.#inflight].filter(([, e]) => e.added).map(([id]) =>
-      id
-    );
+    const ids = this.#inflight.added();
     try {
       if (ids.length > 0) {
-        const pipeline = this.#redis.pipeline();
-        for (const id of ids) {
-          const key = this.#queue.toKey(id);
-          pipeline.hmget(
-            key,
-            "finishedOn",
-            "returnvalue",
-            "failedReason",
-            "processedOn",
-            "pb",
-          );
-          pipeline.exists(`${key}:lock`);
-        }
-        const replies = await pipeline.exec() ?? [];
-        ids.forEach((id, n) => {
-          const [finishedOn, returnvalue, failedReason, processedOn, agent] =
-            (replies[2 * n]?.[1] ?? []) as (string | null)[];
-          const locked = replies[2 * n + 1]?.[1] === 1;
-          if (finishedOn) {
+        const { redis, queue } = this.#connections;
+        const states = await readJobStates(redis, queue, ids);
+        for (const { id, agent, ...state } of states) {
+          if (state.finishedOn) {
             this.#removals.add(id);
-            if (failedReason) {
-              this.#failJob(id, this.#failure(failedReason, agent));
-            } else this.#complete(id, JSON.parse(returnvalue ?? "null"));
-          } else if (processedOn && !locked) {
+            if (state.failedReason) {
+              this.#failJob(id, jobFailure(state.failedReason, agent));
+            } else this.#complete(id, JSON.parse(state.returnvalue ?? "null"));
+          } else if (state.processedOn && !state.locked) {
             this.#removals.add(id);
             this.#failJob(id, crashed(agent, "its job lock expired"));
           }
-        });
+        }
         if (this.#removals.size > 0) this.#flushSoon();
       }
       await this.#readAgents();
@@ -453,34 +281,17 @@ export class ClusterExecutor implements Executor<Prepared> {
   }
 
   async #readAgents(): Promise<void> {
-    const cluster = this.#settings.cluster;
-    const ids = await this.#redis.smembers(agentsKey(cluster));
-    let threads = 0;
-    if (ids.length > 0) {
-      const values = await this.#redis.mget(
-        ids.map((id) => agentKey(cluster, id)),
-      );
-      const gone: string[] = [];
-      values.forEach((value, i) => {
-        if (value === null) gone.push(ids[i]);
-        else threads += Number(JSON.parse(value).processes) || 0;
-      });
-      if (gone.length > 0) await this.#redis.srem(agentsKey(cluster), ...gone);
-    }
+    const threads = await countAgentThreads(
+      this.#connections.redis,
+      this.#settings.cluster,
+    );
     const grew = threads > this.#threads;
     this.#threads = threads;
     if (grew && this.#isReady) this.#host.pump();
   }
 
-  #publish(message: ControlMessage): Promise<unknown> {
-    return this.#redis.publish(
-      controlChannel(this.#settings.cluster),
-      JSON.stringify(message),
-    ).catch(() => {});
-  }
-
   withdraw(chunk: Chunk<Prepared>): boolean {
-    const jobId = this.#ids.get(chunk);
+    const jobId = this.#inflight.idOf(chunk);
     if (jobId === undefined) return false;
     const index = this.#adds.findIndex((add) => add.opts.jobId === jobId);
     if (index < 0) return false;
@@ -490,7 +301,7 @@ export class ClusterExecutor implements Executor<Prepared> {
   }
 
   cancel(chunk: Chunk<Prepared>): void {
-    const jobId = this.#ids.get(chunk);
+    const jobId = this.#inflight.idOf(chunk);
     if (jobId === undefined) return;
     this.#take(jobId);
     const index = this.#adds.findIndex((add) => add.opts.jobId === jobId);
@@ -503,11 +314,14 @@ export class ClusterExecutor implements Executor<Prepared> {
 
   // Removes waiting jobs; the running ones are cancelled by their agents.
   #stopJobs(ids: string[], all = false): Promise<unknown> {
+    const message: ControlMessage = all
+      ? { p: this.#id, all: true }
+      : { p: this.#id, c: ids };
     this.#pending++;
     this.#updateBusy();
     const done = Promise.all([
-      this.#publish(all ? { p: this.#id, all: true } : { p: this.#id, c: ids }),
-      ...ids.map((id) => this.#queue.remove(id).catch(() => 0)),
+      this.#connections.publish(message),
+      ...ids.map((id) => this.#connections.remove(id)),
     ]).finally(() => this.#donePending());
     return done;
   }
@@ -515,9 +329,7 @@ export class ClusterExecutor implements Executor<Prepared> {
   #break(cause: unknown): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    const ids = [...this.#inflight.keys()];
-    this.#inflight.clear();
-    this.#ids.clear();
+    const ids = this.#inflight.clear();
     this.#adds = [];
     this.#stopJobs(ids, true);
     this.#host.broken(cause);
@@ -528,9 +340,8 @@ export class ClusterExecutor implements Executor<Prepared> {
     this.#closed = true;
     this.#updateBusy();
     clearInterval(this.#timer);
-    this.#reader.disconnect();
-    await this.#queue.close().catch(() => {});
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    this.#events.stop();
+    await this.#connections.close();
   }
 
   async shutdown(): Promise<void> {
@@ -541,7 +352,7 @@ export class ClusterExecutor implements Executor<Prepared> {
     while (this.#pending > 0 || this.#removals.size > 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    await this.#publish({ p: this.#id, bye: true });
+    await this.#connections.publish({ p: this.#id, bye: true });
     await this.#close();
   }
 
@@ -549,9 +360,7 @@ export class ClusterExecutor implements Executor<Prepared> {
     this.#stopped = true;
     this.#closing = true;
     this.#updateBusy();
-    const ids = [...this.#inflight.keys()];
-    this.#inflight.clear();
-    this.#ids.clear();
+    const ids = this.#inflight.clear();
     this.#adds = [];
     await this.#ready.catch(() => {});
     await this.#stopJobs(ids, true);

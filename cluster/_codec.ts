@@ -10,7 +10,8 @@ import {
   TimeoutError,
   WorkerCrashedError,
 } from "../src/errors.ts";
-import { fromWire, type Wire } from "../src/_protocol.ts";
+import { fromWire, toWire, type Wire } from "../src/_protocol.ts";
+import { type ChunkOutcome, DONE, FAILED } from "./_shared.ts";
 
 const packr = new Packr({
   structuredClone: true,
@@ -117,4 +118,39 @@ export function errorFromWire(wire: Wire): unknown {
     Object.setPrototypeOf(error, OURS[error.name].prototype);
   }
   return error;
+}
+
+/**
+ * A chunk's outcome as an agent returns it: when some values cannot be sent,
+ * only their items fail.
+ *
+ * @param outcome The outcome.
+ * @returns The encoded outcome.
+ */
+export function encodeOutcome(outcome: ChunkOutcome): string {
+  try {
+    assertSendable(outcome, "the task's results from the cluster");
+    return encode(outcome);
+  } catch (error) {
+    if (outcome[0] !== DONE) {
+      return encode([FAILED, toWire(error)]);
+    }
+    // Fail only the items whose values cannot be sent.
+    const [, values, flat = []] = outcome;
+    const errors = [...flat];
+    const failed = new Set<number>();
+    for (let i = 0; i < flat.length; i += 2) failed.add(flat[i] as number);
+    const sent = values.map((value, i) => {
+      if (failed.has(i)) return undefined;
+      try {
+        assertSendable(value, "the task's result from the cluster");
+        encode(value);
+        return value;
+      } catch (error) {
+        errors.push(i, toWire(error));
+        return undefined;
+      }
+    });
+    return encode([DONE, sent, errors]);
+  }
 }

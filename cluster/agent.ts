@@ -10,18 +10,17 @@
 
 import { Worker as BullWorker } from "bullmq";
 import type { Redis } from "ioredis";
-import { detectAdapter } from "../adapters/_detect.ts";
-import type { Chunk, ExecutorHost } from "../src/_executor.ts";
 import { moduleSpecifier } from "../src/_module.ts";
 import { toWire } from "../src/_protocol.ts";
+import { decode, encodeOutcome } from "./_codec.ts";
 import {
-  globalFunction,
-  type Prepared,
-  type TaskRef,
-} from "../src/_task_ref.ts";
-import type { Task } from "../src/types.ts";
-import { WorkerExecutor } from "../src/_worker_executor.ts";
-import { assertSendable, decode, encode } from "./_codec.ts";
+  type AgentChunk,
+  type Local,
+  makeLocal,
+  preparedTask,
+  pump,
+  sourceRefused,
+} from "./_agent_local.ts";
 import {
   type AgentInfo,
   agentKey,
@@ -60,20 +59,6 @@ export interface AgentOptions {
   lockDuration?: number;
   /** BullMQ stalled-job check interval (ms); the same on every agent of a cluster. Default 2000. */
   stalledInterval?: number;
-}
-
-type AgentChunk = Chunk<Prepared> & {
-  jobId: string;
-  resolve(outcome: ChunkOutcome): void;
-};
-
-interface Local {
-  executor: WorkerExecutor;
-  ready: Promise<unknown>;
-  waiting: AgentChunk[];
-  running: Set<AgentChunk>;
-  prepared: Map<string, Prepared>;
-  broken?: { cause: unknown };
 }
 
 function cpuCount(): number {
@@ -264,35 +249,7 @@ export class Agent {
 
   async #process(jobId: string, data: JobData): Promise<string> {
     const outcome = await this.#outcome(jobId, data);
-    return this.#encodeOutcome(outcome);
-  }
-
-  #encodeOutcome(outcome: ChunkOutcome): string {
-    try {
-      assertSendable(outcome, "the task's results from the cluster");
-      return encode(outcome);
-    } catch (error) {
-      if (outcome[0] !== DONE) {
-        return encode([FAILED, toWire(error)]);
-      }
-      // Fail only the items whose values cannot be sent.
-      const [, values, flat = []] = outcome;
-      const errors = [...flat];
-      const failed = new Set<number>();
-      for (let i = 0; i < flat.length; i += 2) failed.add(flat[i] as number);
-      const sent = values.map((value, i) => {
-        if (failed.has(i)) return undefined;
-        try {
-          assertSendable(value, "the task's result from the cluster");
-          encode(value);
-          return value;
-        } catch (error) {
-          errors.push(i, toWire(error));
-          return undefined;
-        }
-      });
-      return encode([DONE, sent, errors]);
-    }
+    return encodeOutcome(outcome);
   }
 
   async #outcome(jobId: string, data: JobData): Promise<ChunkOutcome> {
@@ -303,7 +260,7 @@ export class Agent {
       return [FAILED, toWire(this.#mismatch(data.h))];
     }
     if ("source" in data.t && this.#options.allowSource !== true) {
-      return [FAILED, toWire(this.#sourceRefused(data.t.name))];
+      return [FAILED, toWire(sourceRefused(data.t.name, this.id))];
     }
     let local: Local;
     try {
@@ -322,7 +279,7 @@ export class Agent {
       let done = false;
       const chunk: AgentChunk = {
         jobId,
-        task: this.#prepared(local, data.t),
+        task: preparedTask(local, data.t),
         items,
         star: data.s,
         settle(values, errors) {
@@ -344,7 +301,7 @@ export class Agent {
         },
       };
       local.waiting.push(chunk);
-      this.#pump(local);
+      pump(local);
     });
   }
 
@@ -359,81 +316,17 @@ export class Agent {
     );
   }
 
-  #sourceRefused(name: string | undefined): TypeError {
-    return new TypeError(
-      `Cannot run task '${
-        name ?? "(anonymous)"
-      }' sent as source text as agent '${this.id}' runs without --allow-source (anyone who can write to Redis could otherwise run code on it): export it from the task module and pass it by reference, or start the agents with --allow-source`,
-    );
-  }
-
   // The pool's own executor on this agent, made on its first chunk.
   #local(data: JobData): Local {
     let local = this.#locals.get(data.p);
     if (local) return local;
-    const settings = data.c;
-    let initializer: Task | undefined;
-    if (settings.r !== undefined) initializer = this.#initializer(settings.r);
-    const host: ExecutorHost = {
-      pump: () => this.#pump(local!),
-      broken: (cause) => {
-        local!.broken = { cause };
-        for (const chunk of [...local!.running, ...local!.waiting]) {
-          chunk.resolve([BROKEN, toWire(cause)]);
-        }
-        local!.waiting = [];
-      },
-    };
-    const executor = new WorkerExecutor(host, {
+    local = makeLocal(data, {
       processes: this.#processes,
-      initializer,
-      initArgs: settings.a === undefined ? [] : decode(settings.a) as unknown[],
-      maxTasksPerChild: settings.m,
-      module: this.#specifier,
-    }, detectAdapter());
-    local = {
-      executor,
-      // The executor is ready once its adapter is loaded (prepare waits for it).
-      ready: Promise.resolve(executor.prepare(Math.abs)),
-      waiting: [],
-      running: new Set(),
-      prepared: new Map(),
-    };
+      specifier: this.#specifier,
+      allowSource: this.#options.allowSource === true,
+      agentId: this.id,
+    });
     this.#locals.set(data.p, local);
     return local;
-  }
-
-  #initializer(ref: TaskRef): Task {
-    if ("export" in ref) return ref.export;
-    if ("global" in ref) return globalFunction(ref.global);
-    if (this.#options.allowSource !== true) {
-      throw this.#sourceRefused(ref.name);
-    }
-    return (0, eval)(`(${ref.source}\n)`);
-  }
-
-  #prepared(local: Local, ref: TaskRef): Prepared {
-    const key = JSON.stringify(ref);
-    let prepared = local.prepared.get(key);
-    if (prepared === undefined) {
-      prepared = { id: 1_000_000 + local.prepared.size, ref };
-      local.prepared.set(key, prepared);
-    }
-    return prepared;
-  }
-
-  #pump(local: Local): void {
-    while (
-      local.waiting.length > 0 && !local.broken &&
-      local.executor.hasCapacity()
-    ) {
-      const chunk = local.waiting.shift()!;
-      local.running.add(chunk);
-      try {
-        local.executor.run(chunk);
-      } catch (error) {
-        chunk.fail(error);
-      }
-    }
   }
 }

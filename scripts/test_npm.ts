@@ -8,6 +8,10 @@
 //
 //   deno run -A scripts/test_npm.ts [node22] [node24] [node26] [bun]   (default: all)
 //
+// --compile-only compiles the suite and runs nothing; --no-compile runs the
+// suite compiled before (scripts/test_all.ts compiles once, then runs the
+// runtimes side by side).
+//
 // A runtime that is not installed fails the run (CI installs them all with
 // `npm ci`): the package is only said to support what was tested.
 import {
@@ -141,10 +145,20 @@ function compile(): string[] {
     outDir: JS_DIR,
     declaration: false,
   }, files);
-  const tests = walk(join(JS_DIR, "tests")).filter((f) =>
-    /_test\.js$/.test(f) && !f.includes("/testdata/")
-  );
-  if (tests.length === 0) throw new Error("No *_test.ts files in tests/");
+  return compiledTests();
+}
+
+/** The compiled test files in .npm_test/js/tests/. */
+function compiledTests(): string[] {
+  const dir = join(JS_DIR, "tests");
+  const tests = existsSync(dir)
+    ? walk(dir).filter((f) => /_test\.js$/.test(f) && !f.includes("/testdata/"))
+    : [];
+  if (tests.length === 0) {
+    throw new Error(
+      `No compiled *_test.js files in ${rel(dir)}/: run without --no-compile`,
+    );
+  }
   return tests;
 }
 
@@ -173,8 +187,10 @@ function runners(tests: string[]): Runner[] {
 }
 
 function main(): number {
-  const wanted = process.argv.slice(2);
-  const tests = compile();
+  const argv = process.argv.slice(2);
+  const wanted = argv.filter((a) => !a.startsWith("--"));
+  const tests = argv.includes("--no-compile") ? compiledTests() : compile();
+  if (argv.includes("--compile-only")) return 0;
   const chosen = runners(tests).filter((r) =>
     wanted.length === 0 || wanted.includes(r.name)
   );

@@ -139,6 +139,12 @@ class IMapJob implements Job {
           : Promise.reject(taken.error);
       }
     }
+    // Nothing ready now: a zero wait times out at once, never racing a result.
+    if (ms === 0) {
+      return Promise.reject(
+        new TimeoutError("Timed out after 0 ms waiting for the next result"),
+      );
+    }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
       this.#waiters.push(waiter);

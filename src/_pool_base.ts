@@ -2,10 +2,8 @@
 import type { ExecutorFactory } from "./_executor.ts";
 import type { AsyncResult } from "./async_result.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
-import { startIMap } from "./_imap_job.ts";
-import { imapInput, isArray, mapInput } from "./_input.ts";
-import { startMap } from "./_map_job.ts";
-import { type AnyCallOptions, callOptions, poolConfig } from "./_options.ts";
+import { type AnyCallOptions, poolConfig } from "./_options.ts";
+import { startApply, startIMapFamily, startMapFamily } from "./_pool_calls.ts";
 import { Scheduler } from "./_scheduler.ts";
 import type {
   AnyTaskFunction,
@@ -24,7 +22,6 @@ import type {
   TaskName,
   TaskOf,
 } from "./types.ts";
-import * as check from "./_validate.ts";
 
 /**
  * The runtime-agnostic core of {@linkcode ThreadPool} and {@linkcode Pool}:
@@ -126,12 +123,7 @@ export class PoolBase<M = unknown> {
     args?: CallArgs<M, K, A>,
     options?: ApplyAsyncOptions<CallValue<M, K, R>>,
   ): AsyncResult<CallValue<M, K, R>> {
-    const action = "apply the task";
-    this.#scheduler.assertRunning();
-    const task = check.task(action, "fn", fn);
-    const input = [check.argList(action, "args", args).slice()];
-    const opts = callOptions(action, options as AnyCallOptions, "list");
-    return this.#startMap(task, input, true, true, opts);
+    return startApply(this.#scheduler, fn, args, options as AnyCallOptions);
   }
 
   /**
@@ -172,7 +164,8 @@ export class PoolBase<M = unknown> {
         CallItem<M, K, T>
       >,
   ): AsyncResult<CallValue<M, K, R>[]> {
-    return this.#mapFamily(
+    return startMapFamily(
+      this.#scheduler,
       "map",
       fn,
       iterable,
@@ -227,7 +220,8 @@ export class PoolBase<M = unknown> {
         CallArgs<M, K, A>
       >,
   ): AsyncResult<CallValue<M, K, R>[]> {
-    return this.#mapFamily(
+    return startMapFamily(
+      this.#scheduler,
       "starmap",
       fn,
       iterable,
@@ -251,7 +245,15 @@ export class PoolBase<M = unknown> {
       | AsyncIterable<CallItem<M, K, T>>,
     options?: number | IMapOptions<CallItem<M, K, T>>,
   ): IMapIterator<CallValue<M, K, R>> {
-    return this.#imap("imap", fn, iterable, true, options as AnyCallOptions);
+    return startIMapFamily(
+      this.#scheduler,
+      "imap",
+      fn,
+      iterable,
+      true,
+      options as AnyCallOptions,
+      this.processes,
+    );
   }
 
   /**
@@ -273,12 +275,14 @@ export class PoolBase<M = unknown> {
       | AsyncIterable<CallItem<M, K, T>>,
     options?: number | IMapOptions<CallItem<M, K, T>>,
   ): IMapIterator<CallValue<M, K, R>> {
-    return this.#imap(
+    return startIMapFamily(
+      this.#scheduler,
       "imapUnordered",
       fn,
       iterable,
       false,
       options as AnyCallOptions,
+      this.processes,
     );
   }
 
@@ -321,80 +325,5 @@ export class PoolBase<M = unknown> {
   /** `terminate()` without waiting: what `using` calls (Python's `with`). */
   [Symbol.dispose](): void {
     this.terminate().catch(() => {});
-  }
-
-  #mapFamily(
-    action: string,
-    fn: unknown,
-    iterable: unknown,
-    star: boolean,
-    options: number | AnyCallOptions | undefined,
-  ): AsyncResult<never> {
-    this.#scheduler.assertRunning();
-    const task = check.task(action, "fn", fn);
-    const opts = callOptions(action, options, "function");
-    const checked = check.iterable(action, iterable);
-    // An array is read during the call (in chunks), without a copy first.
-    const borrowed = isArray(checked);
-    const input = borrowed ? checked as unknown[] : mapInput(checked);
-    return this.#startMap(task, input, star, false, opts, borrowed);
-  }
-
-  #startMap(
-    task: unknown,
-    input: ReturnType<typeof mapInput>,
-    star: boolean,
-    single: boolean,
-    opts: AnyCallOptions,
-    borrowed = false,
-  ): AsyncResult<never> {
-    return startMap(this.#scheduler, {
-      task: this.#prepare(task as string),
-      input,
-      star,
-      single,
-      chunkSize: single ? 1 : opts.chunkSize,
-      signal: opts.signal,
-      transfer: opts.transfer,
-      callback: opts.callback,
-      errorCallback: opts.errorCallback,
-      timeout: opts.timeout,
-      onProgress: opts.onProgress,
-      borrowed,
-    });
-  }
-
-  #imap(
-    action: string,
-    fn: unknown,
-    iterable: unknown,
-    ordered: boolean,
-    options: number | AnyCallOptions | undefined,
-  ): IMapIterator<never> {
-    this.#scheduler.assertRunning();
-    const task = check.task(action, "fn", fn);
-    const input = check.iterable(action, iterable);
-    const opts = callOptions(action, options, "function");
-    return startIMap(this.#scheduler, {
-      task: this.#prepare(task),
-      input: imapInput(input),
-      star: false,
-      ordered,
-      chunkSize: opts.chunkSize ?? 1,
-      bufferSize: opts.bufferSize ?? 2 * this.processes,
-      signal: opts.signal,
-      timeout: opts.timeout,
-      onProgress: opts.onProgress,
-      transfer: opts.transfer,
-    });
-  }
-
-  // The executor's form of the task; a synchronous failure becomes a rejection.
-  #prepare(task: string | ((...args: never[]) => unknown)): unknown {
-    try {
-      return this.#scheduler.executor.prepare(task);
-    } catch (error) {
-      return Promise.reject(error);
-    }
   }
 }

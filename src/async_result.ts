@@ -104,6 +104,8 @@ export class AsyncResult<T> implements PromiseLike<T> {
   wait(timeout?: number): Promise<boolean> {
     const ms = checkTimeout("wait for the result", timeout);
     if (this.#state !== "pending") return Promise.resolve(true);
+    // Pending now: a zero wait answers at once, never racing the result.
+    if (ms === 0) return Promise.resolve(false);
     return new Promise((resolve) => {
       let timer: Timer | undefined;
       const wake = (): void => {

@@ -6,10 +6,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   BrokenPoolError,
-  Pool,
   PoolTerminatedError,
   WorkerCrashedError,
 } from "../mod.ts";
+import { Pool } from "./_pools.ts";
 import { type Outcome, outcome, sleep } from "./_adversary.ts";
 import { extension, poolTasksUrl } from "./_helpers.ts";
 

@@ -3,7 +3,8 @@
 // before it was ready.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { BrokenPoolError, Pool, ThreadPool } from "../mod.ts";
+import { BrokenPoolError, ThreadPool } from "../mod.ts";
+import { Pool } from "./_pools.ts";
 
 const MISSING = "./no_such_tasks_module.mjs";
 

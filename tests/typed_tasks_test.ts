@@ -5,12 +5,8 @@
 // runtime assertions check the same calls give those values.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  type AsyncResult,
-  type IMapIterator,
-  Pool,
-  ThreadPool,
-} from "../mod.ts";
+import type { AsyncResult, IMapIterator } from "../mod.ts";
+import { pools } from "./_pools.ts";
 import { collect, tasksUrl } from "./_helpers.ts";
 
 type Tasks = typeof import("./testdata/tasks.ts");
@@ -22,7 +18,7 @@ type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends
 /** Compiles only for `true`. */
 function typeIs<T extends true>(_proof?: T): void {}
 
-for (const PoolClass of [ThreadPool, Pool]) {
+for (const PoolClass of pools) {
   describe(`${PoolClass.name} typed by its task module`, () => {
     test("calls by task name are typed by the module's exports", async () => {
       const pool = new PoolClass<Tasks>({ processes: 2, module: tasksUrl });
