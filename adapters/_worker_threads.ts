@@ -17,6 +17,8 @@ import type {
   WorkerHandle,
 } from "../src/worker_adapter.ts";
 
+const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+
 /** What worker threads can do, on every runtime that has them. */
 export const THREAD_CAPABILITIES: WorkerCapabilities = {
   sharedMemory: sharedMemory(),
@@ -43,9 +45,15 @@ export function workerThreadsAdapter(
       });
       const onMessage: ((message: unknown) => void)[] = [];
       const onExit: ((code: number | undefined) => void)[] = [];
-      port1.on("message", (message) => {
+      const deliver = (message: unknown): void => {
         for (const listener of onMessage) listener(message);
-      });
+      };
+      if (isDeno) {
+        // Deno's `on("message")` walks every message for ports to patch (half
+        // the main thread for 100k numbers): the pool's messages carry none.
+        port1.addEventListener("message", (event) => deliver(event.data));
+        port1.start();
+      } else port1.on("message", deliver);
       // The exit event can come before messages the worker posted on the
       // pool's port (Node): deliver those first, so a finished task never
       // counts as crashed, then close the port.

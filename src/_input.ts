@@ -27,6 +27,15 @@ export function closeIterator(
   }
 }
 
+/** `Array.isArray`, false for a revoked Proxy (which throws there). */
+export function isArray(value: unknown): value is unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 /** A synchronous iterable read to its end now (an array copied), so later changes change nothing. */
 export function readAll(iterable: Iterable<unknown>): unknown[] {
   if (Array.isArray(iterable)) return Array.prototype.slice.call(iterable);

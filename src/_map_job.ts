@@ -2,7 +2,7 @@
 // gathers results in input order, runs the callbacks, settles an AsyncResult.
 import { AsyncResult } from "./async_result.ts";
 import type { Transfer } from "./_executor.ts";
-import { AsyncInput } from "./_input.ts";
+import { AsyncInput, mapInput } from "./_input.ts";
 import { isThenable } from "./_run_chunk.ts";
 import type { Job, Place, ScheduledChunk, Scheduler } from "./_scheduler.ts";
 import type { TaskHooks } from "./_executor.ts";
@@ -24,6 +24,11 @@ export interface MapCall {
   timeout?: number;
   /** Receives what the call's tasks report with `progress()`. */
   onProgress?: (value: unknown) => unknown;
+  /**
+   * `input` is the caller's own array, not a copy: the job reads it during
+   * the call (its chunks are copies), or copies it if it must wait.
+   */
+  borrowed?: boolean;
 }
 
 /**
@@ -71,8 +76,14 @@ class MapJob implements Job {
   #call: MapCall;
   #resolve: (value: unknown) => void;
   #reject: (error: unknown) => void;
-  #chunks = new Set<ScheduledChunk>();
-  #results: unknown[] = [];
+  /** The chunks by index (start / size), each until it is done. */
+  #chunks: (ScheduledChunk | undefined)[] = [];
+  /** How many of them are not done. */
+  #pending = 0;
+  #size = 1;
+  /** The values by input index: allocated once the chunks are posted. */
+  #results: unknown[] | undefined;
+  #length = 0;
   #failed: { error: unknown } | undefined;
   #settled = false;
   #onAbort: (() => void) | undefined;
@@ -96,6 +107,12 @@ class MapJob implements Job {
     const { signal, task } = call;
     let input: readonly unknown[] | Promise<readonly unknown[]> | AsyncInput =
       call.input;
+    let borrowed = call.borrowed === true && !signal?.aborted;
+    if (borrowed && isThenable(task)) {
+      // The chunks are made later: read the caller's array now.
+      input = mapInput(input as unknown[]) as readonly unknown[];
+      borrowed = false;
+    }
     if (signal?.aborted) {
       queueMicrotask(() => this.#finish({ error: signal.reason }));
     } else {
@@ -120,24 +137,68 @@ class MapJob implements Job {
       );
     } else if (!signal?.aborted) {
       // Queued now, to keep the call's place; started a microtask later.
-      this.#start(task, input as readonly unknown[], true);
+      if (borrowed) this.#startBorrowed(task, input as readonly unknown[]);
+      else this.#start(task, input as readonly unknown[], true);
     }
   }
 
-  #start(task: unknown, input: readonly unknown[], now = false): void {
+  // Starts on the caller's own array, read now: its chunks are its slices
+  // (no copy of the whole first). An array whose reading throws (a Proxy)
+  // is read as any other input, and its error fails the call.
+  #startBorrowed(task: unknown, input: readonly unknown[]): void {
+    let parts: (readonly unknown[])[] | undefined;
+    try {
+      const n = input.length;
+      if (Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32) {
+        const size = this.#call.chunkSize ??
+          defaultChunkSize(n, this.#scheduler.processes);
+        parts = [];
+        for (let start = 0; start < n; start += size) {
+          parts.push(input.slice(start, start + size));
+        }
+      }
+    } catch {
+      parts = undefined;
+    }
+    if (parts !== undefined) return this.#start(task, input, true, parts);
+    const read = mapInput(input as unknown[]);
+    if (Array.isArray(read)) return this.#start(task, read, true);
+    (read as Promise<never>).then(
+      undefined,
+      (error) => this.#finish({ error }),
+    );
+  }
+
+  #start(
+    task: unknown,
+    input: readonly unknown[],
+    now = false,
+    parts?: readonly (readonly unknown[])[],
+  ): void {
     if (this.#settled) return;
     const { star } = this.#call;
-    const n = input.length;
-    this.#results = new Array(n);
+    const n = parts
+      ? parts.reduce((sum, part) => sum + part.length, 0)
+      : input.length;
+    this.#length = n;
     if (n === 0) {
       if (now) queueMicrotask(() => this.#finish());
       else this.#finish();
       return;
     }
-    const size = this.#call.chunkSize ??
+    const size = parts ? parts[0].length : this.#call.chunkSize ??
       defaultChunkSize(n, this.#scheduler.processes);
-    for (let start = 0; start < n && !this.#settled; start += size) {
-      const items = size >= n ? input : input.slice(start, start + size);
+    this.#size = size;
+    for (
+      let start = 0, k = 0;
+      start < n && !this.#settled;
+      start += size, k++
+    ) {
+      const items = parts
+        ? parts[k]
+        : size >= n
+        ? input
+        : input.slice(start, start + size);
       const chunk = this.#scheduler.submit(
         task,
         items,
@@ -148,11 +209,23 @@ class MapJob implements Job {
         this.#place,
       );
       if (this.#hooks) chunk.hooks = this.#hooks;
-      this.#chunks.add(chunk);
+      this.#chunks.push(chunk);
+      this.#pending++;
     }
     this.#leave();
-    if (now) queueMicrotask(() => this.#scheduler.pump());
-    else this.#scheduler.pump();
+    if (now) queueMicrotask(() => this.#post());
+    else this.#post();
+  }
+
+  // Posts the chunks, then allocates the results while the workers run
+  // them: a large array costs page faults (ms on Node) that would otherwise
+  // delay the first chunk.
+  #post(): void {
+    this.#scheduler.pump();
+    // One chunk: its values become the results as they are.
+    if (!this.#settled && this.#pending > 1) {
+      this.#results ??= new Array(this.#length);
+    }
   }
 
   // Gives up the call's place in the queue, if it holds one.
@@ -171,18 +244,30 @@ class MapJob implements Job {
     values: unknown[],
     errors?: ReadonlyMap<number, unknown>,
   ): void {
-    this.#chunks.delete(chunk);
+    // An array, not a Set: deleting from a Set of 100k chunks costs more
+    // than a tiny task.
+    const k = Math.floor(chunk.start / this.#size);
+    if (this.#chunks[k] === chunk) {
+      this.#chunks[k] = undefined;
+      this.#pending--;
+    }
     if (this.#settled) return;
     if (errors?.size && !this.#failed) {
       this.#failed = { error: errors.values().next().value };
     }
     if (!this.#failed) {
-      const results = this.#results;
+      if (this.#results === undefined && values.length === this.#length) {
+        // (Numbers may come packed in a Float64Array.)
+        this.#results = Array.isArray(values) ? values : Array.from(values);
+        if (this.#pending === 0) this.#finish();
+        return;
+      }
+      const results = this.#results ??= new Array(this.#length);
       for (let i = 0, at = chunk.start; i < values.length; i++, at++) {
         results[at] = values[i];
       }
     }
-    if (this.#chunks.size === 0) this.#finish(this.#failed);
+    if (this.#pending === 0) this.#finish(this.#failed);
   }
 
   #finish(failure?: { error: unknown }): void {
@@ -202,7 +287,8 @@ class MapJob implements Job {
         () => this.#reject(error),
       );
     }
-    const value = single ? this.#results[0] : this.#results;
+    const results = this.#results ?? new Array(this.#length);
+    const value = single ? results[0] : results;
     this.#after(() => callback?.(value as never), () => this.#resolve(value));
   }
 
@@ -229,8 +315,10 @@ class MapJob implements Job {
 
   cancel(reason: unknown): void {
     if (this.#settled) return;
-    this.#scheduler.cancel(this.#chunks, reason);
-    this.#chunks.clear();
+    const chunks = this.#chunks.filter((chunk) => chunk !== undefined);
+    this.#chunks = [];
+    this.#pending = 0;
+    this.#scheduler.cancel(chunks, reason);
     this.#finish({ error: reason });
   }
 

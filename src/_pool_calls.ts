@@ -3,7 +3,7 @@
 import type { AsyncResult } from "./async_result.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import { startIMap } from "./_imap_job.ts";
-import { imapInput, mapInput } from "./_input.ts";
+import { imapInput, isArray, mapInput } from "./_input.ts";
 import { startMap } from "./_map_job.ts";
 import { type AnyCallOptions, callOptions } from "./_options.ts";
 import type { Scheduler } from "./_scheduler.ts";
@@ -54,8 +54,11 @@ export function startMapFamily(
   scheduler.assertRunning();
   const task = check.task(action, "fn", fn);
   const opts = callOptions(action, options, "function");
-  const input = mapInput(check.iterable(action, iterable));
-  return startMapJob(scheduler, task, input, star, false, opts);
+  const checked = check.iterable(action, iterable);
+  // An array is read during the call (in chunks), without a copy first.
+  const borrowed = isArray(checked);
+  const input = borrowed ? checked as unknown[] : mapInput(checked);
+  return startMapJob(scheduler, task, input, star, false, opts, borrowed);
 }
 
 function startMapJob(
@@ -65,6 +68,7 @@ function startMapJob(
   star: boolean,
   single: boolean,
   opts: AnyCallOptions,
+  borrowed = false,
 ): AsyncResult<never> {
   return startMap(scheduler, {
     task: prepare(scheduler, task as string),
@@ -78,6 +82,7 @@ function startMapJob(
     errorCallback: opts.errorCallback,
     timeout: opts.timeout,
     onProgress: opts.onProgress,
+    borrowed,
   });
 }
 

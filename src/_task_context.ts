@@ -23,6 +23,15 @@ interface Storage {
   getStore(): TaskContext | undefined;
 }
 
+// Where a snapshot is cheaper to enter than a new run (Node's
+// AsyncContextFrame); on Deno and Bun it is not (measured), so they keep a
+// run per chunk.
+const CHEAP_SNAPSHOTS = (globalThis as { Deno?: unknown }).Deno === undefined &&
+  (globalThis as { Bun?: unknown }).Bun === undefined;
+
+/** `AsyncLocalStorage.snapshot()`: runs a function in the context it was taken in. */
+type Snapshot = <T>(fn: () => T) => T;
+
 interface State {
   /** `AsyncLocalStorage`, where the runtime has it. */
   storage: Storage | undefined;
@@ -71,6 +80,52 @@ export function runInTask<T>(context: TaskContext, fn: () => T): T {
     return fn();
   } finally {
     shared.current = previous;
+  }
+}
+
+/**
+ * The chunks of one call that a ThreadPool slot runs one after another: the
+ * storage is entered once per lane (an `AsyncLocalStorage.run` costs a new
+ * context frame, as much as a tiny task itself), and each chunk then runs in
+ * that context through a snapshot, with the lane pointing at its control.
+ * A chunk's async continuations see their own chunk's control while it runs
+ * (a slot runs one chunk at a time, and keeps it until it settles); only a
+ * continuation the task left behind past its own end sees a later chunk of
+ * the same call.
+ */
+export class TaskLane implements TaskContext {
+  /** The call whose chunks run in this lane. */
+  readonly call: unknown;
+  #control: TaskContext | undefined;
+  #enter: Snapshot | undefined;
+
+  constructor(call: unknown) {
+    this.call = call;
+  }
+
+  get signal(): AbortSignal {
+    return this.#control!.signal;
+  }
+
+  progress(value: unknown): void {
+    this.#control!.progress(value);
+  }
+
+  /** Runs `fn` as the chunk whose context is `control`. */
+  run<T>(control: TaskContext, fn: () => T): T {
+    const shared = state();
+    const storage = shared.storage;
+    if (storage === undefined) return runInTask(control, fn);
+    if (this.#enter === undefined) {
+      const snapshot = (storage.constructor as { snapshot?: () => Snapshot })
+        .snapshot;
+      if (typeof snapshot !== "function" || !CHEAP_SNAPSHOTS) {
+        return storage.run(control, fn);
+      }
+      this.#enter = storage.run(this, () => snapshot.call(storage.constructor));
+    }
+    this.#control = control;
+    return this.#enter(fn);
   }
 }
 

@@ -68,7 +68,12 @@ export function portTransport(port: AnyPort): WorkerTransport {
   return {
     post: (message) => port.postMessage(message),
     listen(onMessage, onUnreadable) {
-      if (typeof port.on === "function") {
+      // Deno's `on("message")` walks every message for ports to patch: the
+      // pool's messages carry none, so Deno listens the Web's way.
+      if (
+        typeof port.on === "function" &&
+        (globalThis as { Deno?: unknown }).Deno === undefined
+      ) {
         port.on("message", onMessage);
         port.on("messageerror", onUnreadable);
       } else {

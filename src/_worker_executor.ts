@@ -350,9 +350,10 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#config.maxTasksPerChild === undefined,
     );
     const { handle } = slot;
-    handle.onMessage((message) =>
-      this.#onMessage(slot, message as ReplyMessage)
-    );
+    handle.onMessage((message) => {
+      const paired = slot.paired(message);
+      if (paired !== undefined) this.#onMessage(slot, paired as ReplyMessage);
+    });
     handle.onMessageError?.((error) => this.#unreadable(slot, error));
     handle.onError((error) => this.#errored(slot, error));
     handle.onExit((code) => this.#crash(slot, slot.error?.error, code));

@@ -7,10 +7,11 @@
 // top-level await can abort Node 24): everything starts from a promise.
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import { SharedCursor } from "./_shared_cursor.ts";
-import { runInTask, setWorkerTask, TaskControl } from "./_task_context.ts";
+import { setWorkerTask, TaskControl } from "./_task_context.ts";
 import {
   ABORT,
   type AbortMessage,
+  bareable,
   CLAIM_ITEMS,
   cloneError,
   DEFINE,
@@ -23,6 +24,7 @@ import {
   INIT_FAILED,
   type InitMessage,
   ITEM_STARTED,
+  packNumbers,
   PROGRESS,
   READY,
   REPORT_PROGRESS,
@@ -31,6 +33,7 @@ import {
   RING,
   RUN,
   type RunMessage,
+  SEND_BARE,
   SIGNAL_USED,
   SKIP,
   type SkipMessage,
@@ -127,6 +130,9 @@ function ended(seq: number): void {
   setWorkerTask(undefined);
 }
 
+/** A RUN whose items come in the next message, bare (see BARE_MIN). */
+let header: RunMessage | undefined;
+
 function onMessage(
   message:
     | RunMessage
@@ -135,6 +141,15 @@ function onMessage(
     | SkipMessage
     | AbortMessage,
 ): void {
+  if (header !== undefined) {
+    const items = message as unknown as unknown[];
+    message = header;
+    header = undefined;
+    message[4] = items;
+    if (busy) queue.push(message);
+    else run(message);
+    return;
+  }
   switch (message[0]) {
     case ABORT:
       if (running?.seq === message[1]) {
@@ -143,6 +158,10 @@ function onMessage(
       return;
     case RUN:
       received = message[1];
+      if (message[4] === null) {
+        header = message;
+        return;
+      }
       if (busy) queue.push(message);
       else run(message);
       return;
@@ -166,6 +185,13 @@ function onMessage(
 // A message from the pool could not be read: say which, so exactly its
 // chunk fails (the pool knows which RUN came after `received`).
 function onUnreadable(error: unknown): void {
+  if (header !== undefined) {
+    // The bare items of `header`: its RUN is the one that failed.
+    const seq = header[1];
+    header = undefined;
+    post([UNREADABLE, seq - 1]);
+    return;
+  }
   if (!initialized) {
     initialized = true;
     post([
@@ -251,14 +277,14 @@ function run(message: RunMessage): void {
   const began = cells === undefined ? performance.now() : 0;
   const flags = message[6] ?? 0;
   const task = control(seq, flags);
-  const items = message[4];
+  const items = message[4]!;
   const cursor = flags & CLAIM_ITEMS && cells !== undefined
     ? new SharedCursor(cells, RING + 1 + seq % RING, items.length)
     : undefined;
-  const result = runInTask(
-    task,
-    () => runChunk(entry.fn, items, message[3], task, cursor),
-  );
+  // No AsyncLocalStorage run here (a new context frame per chunk, dear on
+  // Deno for every await): a worker runs one chunk at a time, and
+  // setWorkerTask() names it for taskSignal() and progress() throughout.
+  const result = runChunk(entry.fn, items, message[3], task, cursor);
   if (!(result instanceof Promise)) {
     ended(seq);
     reply(seq, result, entry);
@@ -306,6 +332,17 @@ function reply(
   entry: Entry,
 ): void {
   try {
+    const packed = errors ? undefined : packNumbers(values);
+    if (packed !== undefined) {
+      post([RESULT, seq, packed]);
+      return;
+    }
+    if (SEND_BARE && !errors && bareable(values)) {
+      // The values bare, right after their header (see BARE_MIN).
+      post([RESULT, seq, null]);
+      post(values);
+      return;
+    }
     post(
       errors
         ? [RESULT, seq, values, flatten(errors, entry)]

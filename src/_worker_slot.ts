@@ -4,15 +4,19 @@
 // held back until it listens.
 import type { Chunk } from "./_executor.ts";
 import {
+  bareable,
   CELLS,
   CLAIM_ITEMS,
   cloneError,
   DEFINE,
   INIT,
+  packNumbers,
   REPORT_PROGRESS,
   REPORT_STARTS,
+  RESULT,
   RING,
   RUN,
+  SEND_BARE,
   SKIP,
 } from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
@@ -77,6 +81,8 @@ export class WorkerSlot {
     timer: ReturnType<typeof setTimeout> | undefined;
   };
   #unsent: Unsent;
+  /** A RESULT header waiting for its bare values. */
+  #header: unknown[] | undefined;
   #sent = new Set<number>();
   #seq = 0;
   #depth = MIN_DEPTH;
@@ -119,6 +125,27 @@ export class WorkerSlot {
       ? new Int32Array(new SharedArrayBuffer(4 * CELLS))
       : undefined;
     this.#claims = claims && sharedMemory;
+  }
+
+  /**
+   * A worker's message as the executor reads it: a RESULT header whose
+   * values are `null` waits for its values, the next message, bare (see
+   * BARE_MIN); returns undefined meanwhile.
+   */
+  paired(message: unknown): unknown {
+    const header = this.#header;
+    if (header !== undefined) {
+      this.#header = undefined;
+      header[2] = message;
+      return header;
+    }
+    if (
+      (message as unknown[])[0] === RESULT && (message as unknown[])[2] === null
+    ) {
+      this.#header = message as unknown[];
+      return undefined;
+    }
+    return message;
   }
 
   /** Whether another chunk may be posted now. */
@@ -201,12 +228,19 @@ export class WorkerSlot {
       flags |= CLAIM_ITEMS;
       Atomics.store(this.cells!, RING + 1 + seq % RING, 0);
     }
+    // Numbers go packed (see packNumbers); on Bun other primitives go bare,
+    // right after their header (see BARE_MIN).
+    const plain = !chunk.star && chunk.transfer === undefined;
+    const packed = plain ? packNumbers(items) : undefined;
+    const bare = packed === undefined && plain && SEND_BARE && bareable(items);
+    const sent = packed ?? (bare ? null : items);
     this.handle.postMessage(
       flags === 0
-        ? [RUN, seq, task.id, chunk.star, items]
-        : [RUN, seq, task.id, chunk.star, items, undefined, flags],
-      transferOf(chunk, items),
+        ? [RUN, seq, task.id, chunk.star, sent]
+        : [RUN, seq, task.id, chunk.star, sent, undefined, flags],
+      plain ? undefined : transferOf(chunk, items),
     );
+    if (bare) this.handle.postMessage(items);
     if (claims) this.#claiming.add(seq);
     this.#unconfirmed.push(seq);
   }

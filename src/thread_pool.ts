@@ -15,7 +15,7 @@ import { exportNamed, type Fn, TaskModule } from "./_module.ts";
 import { PoolBase } from "./_pool_base.ts";
 import { type ChunkResult, runChunk } from "./_run_chunk.ts";
 import { startTimer, type Timer } from "./_timer.ts";
-import { runInTask, TaskControl } from "./_task_context.ts";
+import { TaskControl, TaskLane } from "./_task_context.ts";
 import { PoolTerminatedError, TimeoutError } from "./errors.ts";
 import type { PoolOptions, Task } from "./types.ts";
 
@@ -32,7 +32,12 @@ interface Slot {
   initialized: boolean;
   /** Chunks run since the slot was last (re)initialized. */
   chunks: number;
+  /** The context its chunks of one call run in (see TaskLane). */
+  lane?: TaskLane;
 }
+
+/** What #watch returns for a chunk without a timeout: never written. */
+const UNWATCHED: Watch = { fired: false };
 
 // Runs chunks in-process, at most `processes` at once, each in a slot that
 // plays the part of one of Python's worker threads.
@@ -104,7 +109,11 @@ class InlineExecutor implements Executor<Fn> {
     const control = new TaskControl(chunk.hooks?.progress);
     this.#controls.set(chunk, control);
     const timer = this.#watch(chunk, control);
-    const result = runInTask(
+    let lane = slot.lane;
+    if (lane === undefined || lane.call !== chunk.call) {
+      lane = slot.lane = new TaskLane(chunk.call);
+    }
+    const result = lane.run(
       control,
       () => runChunk(chunk.task, chunk.items, chunk.star, control),
     );
@@ -118,8 +127,8 @@ class InlineExecutor implements Executor<Fn> {
   // the slot stays taken until the task really ends.
   #watch(chunk: Chunk<Fn>, control: TaskControl): Watch {
     const ms = chunk.hooks?.timeout;
+    if (ms === undefined || ms === Infinity) return UNWATCHED;
     const watch: Watch = { fired: false };
-    if (ms === undefined || ms === Infinity) return watch;
     control.onItem = () => {
       watch.timer?.clear();
       watch.timer = startTimer(ms, () => {
