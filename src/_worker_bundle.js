@@ -101,6 +101,7 @@ var SharedCursor = class {
 };
 
 // src/_task_context.ts
+var CHEAP_SNAPSHOTS = globalThis.Deno === void 0 && globalThis.Bun === void 0;
 var KEY = /* @__PURE__ */ Symbol.for("multipool.taskContext");
 function loadStorage() {
   try {
@@ -119,17 +120,6 @@ function state() {
     current: void 0,
     worker: void 0
   };
-}
-function runInTask(context, fn) {
-  const shared = state();
-  if (shared.storage) return shared.storage.run(context, fn);
-  const previous = shared.current;
-  shared.current = context;
-  try {
-    return fn();
-  } finally {
-    shared.current = previous;
-  }
 }
 function setWorkerTask(context) {
   state().worker = context;
@@ -338,6 +328,29 @@ function cloneError(what, error) {
     "DataCloneError"
   );
 }
+function packNumbers(items) {
+  const n = items.length;
+  if (n < BARE_MIN || typeof items[0] !== "number") return void 0;
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const item = items[i];
+    if (typeof item !== "number") return void 0;
+    packed[i] = item;
+  }
+  return packed;
+}
+var BARE_MIN = 256;
+var SEND_BARE = typeof globalThis.Bun !== "undefined";
+function bareable(items) {
+  const n = items.length;
+  if (n < BARE_MIN) return false;
+  for (let i = 0; i < n; i++) {
+    const item = items[i];
+    const type = typeof item;
+    if (type !== "number" && type !== "string" && type !== "boolean" && item !== void 0 && item !== null) return false;
+  }
+  return true;
+}
 
 // src/_module.ts
 function exportedFunction(exports2, name, specifier2) {
@@ -481,7 +494,17 @@ function ended(seq) {
   running = void 0;
   setWorkerTask(void 0);
 }
+var header;
 function onMessage(message) {
+  if (header !== void 0) {
+    const items = message;
+    message = header;
+    header = void 0;
+    message[4] = items;
+    if (busy) queue.push(message);
+    else run(message);
+    return;
+  }
   switch (message[0]) {
     case ABORT:
       if (running?.seq === message[1]) {
@@ -490,6 +513,10 @@ function onMessage(message) {
       return;
     case RUN:
       received = message[1];
+      if (message[4] === null) {
+        header = message;
+        return;
+      }
       if (busy) queue.push(message);
       else run(message);
       return;
@@ -508,6 +535,12 @@ function onMessage(message) {
   }
 }
 function onUnreadable(error) {
+  if (header !== void 0) {
+    const seq = header[1];
+    header = void 0;
+    post([UNREADABLE, seq - 1]);
+    return;
+  }
   if (!initialized) {
     initialized = true;
     post([
@@ -582,10 +615,7 @@ function run(message) {
   const task = control(seq, flags);
   const items = message[4];
   const cursor = flags & CLAIM_ITEMS && cells !== void 0 ? new SharedCursor(cells, RING + 1 + seq % RING, items.length) : void 0;
-  const result = runInTask(
-    task,
-    () => runChunk(entry.fn, items, message[3], task, cursor)
-  );
+  const result = runChunk(entry.fn, items, message[3], task, cursor);
   if (!(result instanceof Promise)) {
     ended(seq);
     reply(seq, result, entry);
@@ -618,6 +648,16 @@ function flatten(errors, entry) {
 }
 function reply(seq, { values, errors }, entry) {
   try {
+    const packed = errors ? void 0 : packNumbers(values);
+    if (packed !== void 0) {
+      post([RESULT, seq, packed]);
+      return;
+    }
+    if (SEND_BARE && !errors && bareable(values)) {
+      post([RESULT, seq, null]);
+      post(values);
+      return;
+    }
     post(
       errors ? [RESULT, seq, values, flatten(errors, entry)] : [RESULT, seq, values]
     );
@@ -650,7 +690,7 @@ function portTransport(port) {
   return {
     post: (message) => port.postMessage(message),
     listen(onMessage2, onUnreadable2) {
-      if (typeof port.on === "function") {
+      if (typeof port.on === "function" && globalThis.Deno === void 0) {
         port.on("message", onMessage2);
         port.on("messageerror", onUnreadable2);
       } else {
