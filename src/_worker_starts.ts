@@ -22,6 +22,9 @@ export interface StartsHost {
   failed(error: unknown): void;
 }
 
+/** How long the first worker boots alone at most (ms). */
+const ALONE_MS = 100;
+
 // Runs `callback` in a later turn of the event loop (a macrotask).
 function nextTurn(callback: () => void): { cancel(): void } {
   if (typeof setImmediate === "function") {
@@ -41,6 +44,9 @@ export class WorkerStarts {
   #turn: { cancel(): void } | undefined;
   /** Workers that have booted (said HELLO). */
   #booted = new WeakSet<Slot>();
+  /** Until when the first worker boots alone. */
+  #alone = 0;
+  #wait: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: StartsHost) {
     this.#host = host;
@@ -69,7 +75,8 @@ export class WorkerStarts {
    * Starts the wanted workers one per event-loop turn: starting one can
    * block the thread (Deno's `new Worker()` takes tens of milliseconds), so
    * no caller waits for more than one. The first boots alone, so it boots as
-   * fast as a lone worker and gets work first; the others start once it has.
+   * fast as a lone worker and gets work first; the others start once it has
+   * (or after ALONE_MS, should it be slow).
    */
   kick(): void {
     const host = this.#host;
@@ -85,7 +92,19 @@ export class WorkerStarts {
       else if (host.quick && !slot.ready) return;
       else booted = true;
     }
-    if (!booted && booting > 0) return;
+    if (!booted && booting > 0) {
+      // The first boots alone, for a while.
+      const left = this.#alone - performance.now();
+      if (left > 0) {
+        this.#wait ??= setTimeout(() => {
+          this.#wait = undefined;
+          this.kick();
+        }, left);
+        return;
+      }
+    } else if (booting === 0 && !booted) {
+      this.#alone = performance.now() + ALONE_MS;
+    }
     this.wanted--;
     try {
       host.start();
@@ -103,6 +122,8 @@ export class WorkerStarts {
   cancel(): void {
     this.#turn?.cancel();
     this.#turn = undefined;
+    clearTimeout(this.#wait);
+    this.#wait = undefined;
   }
 
   /**
