@@ -30,7 +30,8 @@ import {
   UNREADABLE,
 } from "./_protocol.ts";
 import { WorkerTimers } from "./_worker_timers.ts";
-import { cpuCount, sharedMemory } from "./_runtime.ts";
+import { sharedMemory } from "./_runtime.ts";
+import { WorkerStarts } from "./_worker_starts.ts";
 import { moduleSpecifier } from "./_module.ts";
 import { type Prepared, type TaskRef, TaskRefs } from "./_task_ref.ts";
 import type { Task } from "./types.ts";
@@ -61,16 +62,6 @@ function warnUnstoppable(adapter: WorkerAdapter | undefined): void {
   );
 }
 
-// Runs `callback` in a later turn of the event loop (a macrotask).
-function nextTurn(callback: () => void): { cancel(): void } {
-  if (typeof setImmediate === "function") {
-    const handle = setImmediate(callback);
-    return { cancel: () => clearImmediate(handle) };
-  }
-  const handle = setTimeout(callback, 0);
-  return { cancel: () => clearTimeout(handle) };
-}
-
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
@@ -98,12 +89,8 @@ export class WorkerExecutor implements Executor<Prepared> {
   #cooperative = new WeakSet<Chunk<Prepared>>();
   /** Aborted chunks a worker still runs: their replies mean nothing. */
   #abandoned = new Set<Chunk<Prepared>>();
-  /** Workers to start, one per event-loop turn (see `#kick`). */
-  #wanted: number;
-  /** The next turn's spawn is scheduled. */
-  #turn: { cancel(): void } | undefined;
-  /** Workers that have booted (said HELLO). */
-  #booted = new WeakSet<Slot>();
+  /** Starting workers, and where a chunk goes meanwhile (src/_worker_starts.ts). */
+  #starts: WorkerStarts;
   #url: URL;
   /** Claim chunks in shared memory (else by messages). */
   #shared = false;
@@ -131,7 +118,23 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#config = config;
     this.#url = workerUrl(config.workerUrl);
     this.#refs = new TaskRefs(config.module);
-    this.#wanted = config.processes;
+    this.#starts = new WorkerStarts({
+      slots: this.#slots,
+      processes: config.processes,
+      quick: config.initializer === undefined && config.module === undefined,
+      waiting: () => this.#backlog.length,
+      canStart: () => !this.#stopped && this.#isReady,
+      start: () => {
+        const slot = this.#spawn();
+        this.#rest(slot);
+        if (this.#backlog.length > 0) slot.hold();
+      },
+      failed: (error) =>
+        this.#break(
+          error,
+          `a worker could not be started (${describe(error)})`,
+        ),
+    });
     const init = config.initializer;
     this.#ready = Promise.all([
       Promise.resolve(adapter).then((adapter) => {
@@ -147,58 +150,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         ),
     ]).then(() => {
       this.#isReady = true;
-      this.#startAll();
-    });
-  }
-
-  // Like CPython, the pool starts its workers as it is created (each runs the
-  // initializer); idle, they never keep the process alive.
-  #startAll(): void {
-    const missing = this.#config.processes - this.#live() - this.#wanted;
-    if (missing > 0) this.#wanted += missing;
-    this.#kick();
-  }
-
-  #live(): number {
-    let live = 0;
-    for (const slot of this.#slots) if (slot.live) live++;
-    return live;
-  }
-
-  // Starts the wanted workers one per event-loop turn: starting one can block
-  // the thread (Deno's `new Worker()` takes tens of milliseconds), so no
-  // caller waits for more than one. No more boot at once than there are
-  // cores (the others start as those have booted), so the first worker boots
-  // as fast as a lone one and gets work first.
-  #kick(): void {
-    if (this.#turn || this.#stopped || !this.#isReady || this.#wanted === 0) {
-      return;
-    }
-    // Starting one may block this thread: not while a booted worker is about
-    // to say READY (at once, without initializer or module), so its first
-    // chunk goes without waiting on a spawn.
-    const quick = this.#config.initializer === undefined &&
-      this.#config.module === undefined;
-    let booting = 0;
-    for (const slot of this.#slots) {
-      if (!slot.live) continue;
-      if (!this.#booted.has(slot)) booting++;
-      else if (quick && !slot.ready) return;
-    }
-    if (booting >= cpuCount()) return;
-    this.#wanted--;
-    let slot: Slot;
-    try {
-      slot = this.#spawn();
-    } catch (error) {
-      this.#break(error, `a worker could not be started (${describe(error)})`);
-      return;
-    }
-    this.#rest(slot);
-    if (this.#backlog.length > 0) slot.hold();
-    this.#turn = nextTurn(() => {
-      this.#turn = undefined;
-      this.#kick();
+      this.#starts.all();
     });
   }
 
@@ -220,7 +172,10 @@ export class WorkerExecutor implements Executor<Prepared> {
       workers++;
       if (slot.inflight.size > 0) busy++;
     }
-    return { workers: workers + (this.#stopped ? 0 : this.#wanted), busy };
+    return {
+      workers: workers + (this.#stopped ? 0 : this.#starts.wanted),
+      busy,
+    };
   }
 
   prepare(task: Task): Prepared | Promise<Prepared> {
@@ -242,82 +197,14 @@ export class WorkerExecutor implements Executor<Prepared> {
   }
 
   hasCapacity(): boolean {
-    return this.#hasRoom();
-  }
-
-  // Room for a chunk: a started worker takes it (once the backlog has gone),
-  // or it waits in the backlog for the first worker to be free or started,
-  // one chunk per worker starting or that may be started.
-  #hasRoom(): boolean {
-    if (this.#stopped) return false;
-    if (this.#target() !== undefined) return this.#backlog.length === 0;
-    return this.#backlog.length < this.#startable();
-  }
-
-  // Workers starting, or that may be started.
-  #startable(): number {
-    let live = 0;
-    let booting = 0;
-    for (const slot of this.#slots) {
-      if (!slot.live) continue;
-      live++;
-      if (!slot.ready) booting++;
-    }
-    return booting + Math.max(0, this.#config.processes - live);
-  }
-
-  // The worker a chunk goes to now: the started one with room and the fewest
-  // chunks. While another worker is starting (or may be started), one that
-  // has work takes no more: the chunk waits for whichever is first free or
-  // started, never behind a worker still booting.
-  #target(): Slot | undefined {
-    let best: Slot | undefined;
-    let live = 0;
-    let booting = false;
-    for (const slot of this.#slots) {
-      if (!slot.live) continue;
-      live++;
-      if (!slot.ready) booting = true;
-      else if (
-        slot.canTake() && (!best || slot.inflight.size < best.inflight.size)
-      ) best = slot;
-    }
-    if (
-      best !== undefined && best.inflight.size > 0 &&
-      (booting || this.#wanted > 0 || live < this.#config.processes)
-    ) return undefined;
-    return best;
+    return !this.#stopped && this.#starts.hasRoom(this.#backlog.length);
   }
 
   run(chunk: Chunk<Prepared>): void {
-    const slot = this.#target();
+    const slot = this.#starts.target();
     if (slot !== undefined) return this.#post(slot, chunk);
     this.#backlog.push(chunk);
-    this.#await();
-  }
-
-  // Chunks wait in the backlog: start a worker for each that no worker
-  // starting will take, as far as the pool may have workers, and keep the
-  // process alive for those starting.
-  #await(): void {
-    let live = 0;
-    let booting = 0;
-    for (const slot of this.#slots) {
-      if (!slot.live) continue;
-      live++;
-      if (!slot.ready) {
-        booting++;
-        slot.hold();
-      }
-    }
-    const more = Math.min(
-      this.#backlog.length - booting - this.#wanted,
-      this.#config.processes - live - this.#wanted,
-    );
-    if (more > 0) {
-      this.#wanted += more;
-      this.#kick();
-    }
+    this.#starts.await();
   }
 
   #post(slot: Slot, chunk: Chunk<Prepared>): void {
@@ -393,9 +280,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         } catch (error) {
           this.#break(error);
         }
-        // Booted: the next worker may start.
-        this.#booted.add(slot);
-        this.#kick();
+        this.#starts.booted(slot);
         return;
       case READY:
         // The first worker ready takes the work that waits.
@@ -404,7 +289,7 @@ export class WorkerExecutor implements Executor<Prepared> {
         else this.#host.pump();
         if (slot.inflight.size === 0) this.#rest(slot);
         this.#stealing.balance();
-        queueMicrotask(() => this.#kick());
+        queueMicrotask(() => this.#starts.kick());
         return;
       case INIT_FAILED:
         this.#break(
@@ -513,7 +398,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       if (slot.dead || !still()) return;
       warnUnstoppable(this.#adapter);
       this.#stop(slot);
-      this.#startAll();
+      this.#starts.all();
       this.#evacuate(slot);
     });
   }
@@ -531,7 +416,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       this.#abandoned.delete(chunk);
       warnUnstoppable(this.#adapter);
       this.#stop(slot);
-      this.#startAll();
+      this.#starts.all();
       this.#evacuate(slot);
       this.#stealing.fail(
         chunk,
@@ -626,10 +511,10 @@ export class WorkerExecutor implements Executor<Prepared> {
     this.#draining = true;
     queueMicrotask(() => {
       this.#draining = false;
-      while (this.#backlog.length > 0 && this.#target() !== undefined) {
+      while (this.#backlog.length > 0 && this.#starts.target() !== undefined) {
         this.run(this.#backlog.shift()!);
       }
-      if (this.#backlog.length > 0) this.#await();
+      if (this.#backlog.length > 0) this.#starts.await();
       else {
         // Nothing waits for the workers still starting.
         for (const slot of this.#slots) {
@@ -690,7 +575,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       slot.inflight.delete(seq);
       warnUnstoppable(this.#adapter);
       this.#stop(slot);
-      this.#startAll();
+      this.#starts.all();
       this.#evacuate(slot);
     }
     this.#host.pump();
@@ -699,8 +584,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   #break(cause: unknown, why?: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#turn?.cancel();
-    this.#turn = undefined;
+    this.#starts.cancel();
     this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     this.#backlog = [];
@@ -710,8 +594,7 @@ export class WorkerExecutor implements Executor<Prepared> {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    this.#turn?.cancel();
-    this.#turn = undefined;
+    this.#starts.cancel();
     this.#stealing.clear();
     for (const slot of [...this.#slots]) this.#stop(slot);
     await Promise.all(this.#ending);

@@ -1,7 +1,8 @@
 // One Pool worker as the executor sees it: the chunks posted to it, how it
 // says which chunk it has started (shared cells, or STARTED messages where
-// there is no shared memory), how deep its pipeline may be, and the messages
-// held back until it listens.
+// there is no shared memory), what another worker may take from it, and the
+// messages held back until it listens. How deep its pipeline may be is
+// src/_pipeline.ts.
 import type { Chunk } from "./_executor.ts";
 import {
   bareable,
@@ -21,6 +22,7 @@ import {
 } from "./_protocol.ts";
 import type { Prepared } from "./_task_ref.ts";
 import type { WorkerHandle } from "./worker_adapter.ts";
+import { Pipeline } from "./_pipeline.ts";
 import {
   ARGUMENTS,
   everyItem,
@@ -30,15 +32,6 @@ import {
 } from "./_unclonable.ts";
 
 export { everyItem };
-
-/** Chunks posted to a worker and not yet answered: at least this many... */
-const MIN_DEPTH = 2;
-/** ...and more while chunks are quick, up to this many... */
-const MAX_DEPTH = 64;
-/** ...so that about this many milliseconds of work wait in a worker's line. */
-const BUDGET_MS = 2;
-/** Without shared memory, chunks this long (ms) go one at a time. */
-const LONG_MS = 10;
 
 // What the worker reports of a chunk beyond its result: item starts for a
 // timeout, progress for an onProgress.
@@ -85,10 +78,7 @@ export class WorkerSlot {
   #header: unknown[] | undefined;
   #sent = new Set<number>();
   #seq = 0;
-  #depth = MIN_DEPTH;
-  #cost = BUDGET_MS / MIN_DEPTH;
-  #last = 0;
-  #busy = false;
+  #pipeline: Pipeline;
   #listening = false;
   #outbox: number[] = [];
   #referenced = true;
@@ -106,8 +96,6 @@ export class WorkerSlot {
   #claiming = new Set<number>();
   /** Without shared memory: seqs the worker is asked to give back, to run elsewhere. */
   #reclaiming = new Set<number>();
-  /** The call of the chunk posted last: the pipeline is learned per call. */
-  #call: unknown;
 
   /**
    * `sharedMemory`: claim chunks in shared cells (else by messages);
@@ -125,6 +113,7 @@ export class WorkerSlot {
       ? new Int32Array(new SharedArrayBuffer(4 * CELLS))
       : undefined;
     this.#claims = claims && sharedMemory;
+    this.#pipeline = new Pipeline(sharedMemory);
   }
 
   /**
@@ -151,7 +140,7 @@ export class WorkerSlot {
   /** Whether another chunk may be posted now. */
   canTake(): boolean {
     const cells = this.cells;
-    return this.inflight.size < this.#depth &&
+    return this.inflight.size < this.#pipeline.depth &&
       (cells === undefined || this.#seq - Atomics.load(cells, RING) < RING - 1);
   }
 
@@ -160,13 +149,7 @@ export class WorkerSlot {
     const seq = ++this.#seq;
     const cells = this.cells;
     if (cells) Atomics.store(cells, seq % RING, seq);
-    if (chunk.call !== this.#call) {
-      // A new call: what the last one taught of chunk costs does not hold.
-      this.#call = chunk.call;
-      this.#depth = MIN_DEPTH;
-      this.#cost = BUDGET_MS / MIN_DEPTH;
-      this.#busy = false;
-    }
+    this.#pipeline.posted(chunk.call);
     this.inflight.set(seq, chunk);
     this.chunks++;
     if (this.#listening) this.#send(seq, chunk);
@@ -334,22 +317,7 @@ export class WorkerSlot {
     const chunk = this.inflight.get(seq);
     if (chunk === undefined) return undefined;
     this.inflight.delete(seq);
-    // Between two replies of a worker that had its next chunk queued lies
-    // the time of one chunk: keep BUDGET_MS of such chunks in flight. Without
-    // shared memory a worker cannot give back a chunk queued behind a long
-    // synchronous one in time: queue none behind chunks that long.
-    const now = performance.now();
-    if (this.#busy) {
-      this.#cost = this.#cost * 0.75 + (now - this.#last) * 0.25;
-      this.#depth = this.cells === undefined && this.#cost > LONG_MS
-        ? 1
-        : Math.max(
-          MIN_DEPTH,
-          Math.min(MAX_DEPTH, Math.floor(BUDGET_MS / this.#cost)),
-        );
-    }
-    this.#last = now;
-    this.#busy = this.inflight.size > 0;
+    this.#pipeline.answered(this.inflight.size);
     return chunk;
   }
 
