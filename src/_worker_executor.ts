@@ -253,6 +253,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       case RESULT:
       case FAILED: {
         this.#timers.answered(slot, message[1]);
+        this.#starts.answered();
         const chunk = slot.answered(message[1]);
         if (chunk === undefined) return;
         this.#abandoned.delete(chunk);

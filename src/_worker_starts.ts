@@ -24,6 +24,10 @@ export interface StartsHost {
 
 /** How long the first worker boots alone at most (ms). */
 const ALONE_MS = 100;
+/** A spawn that took this long (ms) blocked the thread... */
+const SLOW_SPAWN_MS = 10;
+/** ...so the next waits up to this long (ms) for the first chunk's reply. */
+const HOLD_MS = 10;
 
 // Runs `callback` in a later turn of the event loop (a macrotask).
 function nextTurn(callback: () => void): { cancel(): void } {
@@ -46,6 +50,12 @@ export class WorkerStarts {
   #booted = new WeakSet<Slot>();
   /** Until when the first worker boots alone. */
   #alone = 0;
+  /** Starting a worker blocked this thread (Deno). */
+  #slow = false;
+  /** A worker has answered a chunk. */
+  #answered = false;
+  /** Until when spawns wait for the first reply (0: not yet waiting). */
+  #holdUntil = 0;
   #wait: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: StartsHost) {
@@ -102,20 +112,55 @@ export class WorkerStarts {
         }, left);
         return;
       }
-    } else if (booting === 0 && !booted) {
-      this.#alone = performance.now() + ALONE_MS;
+    } else if (this.#slow && !this.#answered && this.#first()) {
+      // A spawn blocks this thread: not before the first chunk's reply is
+      // in, for a while.
+      this.#holdUntil ||= performance.now() + HOLD_MS;
+      const left = this.#holdUntil - performance.now();
+      if (left > 0) {
+        this.#wait ??= setTimeout(() => {
+          this.#wait = undefined;
+          this.kick();
+        }, left);
+        return;
+      }
     }
     this.wanted--;
+    const began = performance.now();
     try {
       host.start();
     } catch (error) {
       host.failed(error);
       return;
     }
+    const now = performance.now();
+    if (now - began > SLOW_SPAWN_MS) this.#slow = true;
+    // The first boots alone from now (its spawn may have blocked a while).
+    if (booting === 0 && !booted) this.#alone = now + ALONE_MS;
     this.#turn = nextTurn(() => {
       this.#turn = undefined;
       this.kick();
     });
+  }
+
+  /** A worker answered a chunk: workers held back for the first reply may start. */
+  answered(): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    // In a later turn: the reply reaches its caller before a spawn blocks.
+    clearTimeout(this.#wait);
+    this.#wait = setTimeout(() => {
+      this.#wait = undefined;
+      this.kick();
+    }, 0);
+  }
+
+  // A ready worker has work: the first chunk is on its way.
+  #first(): boolean {
+    for (const slot of this.#host.slots) {
+      if (slot.ready && slot.inflight.size > 0) return true;
+    }
+    return false;
   }
 
   /** No more workers start. */
