@@ -102,28 +102,15 @@ export class WorkerStarts {
       else if (host.quick && !slot.ready) return;
       else booted = true;
     }
-    if (!booted && booting > 0) {
-      // The first boots alone, for a while.
-      const left = this.#alone - performance.now();
-      if (left > 0) {
-        this.#wait ??= setTimeout(() => {
-          this.#wait = undefined;
-          this.kick();
-        }, left);
-        return;
-      }
-    } else if (this.#slow && !this.#answered && this.#first()) {
-      // A spawn blocks this thread: not before the first chunk's reply is
-      // in, for a while.
-      this.#holdUntil ||= performance.now() + HOLD_MS;
-      const left = this.#holdUntil - performance.now();
-      if (left > 0) {
-        this.#wait ??= setTimeout(() => {
-          this.#wait = undefined;
-          this.kick();
-        }, left);
-        return;
-      }
+    // The first boots alone, for a while. Where a spawn blocks this thread,
+    // none before the first chunk's reply is in, for a while.
+    let until = 0;
+    if (!booted && booting > 0) until = this.#alone;
+    else if (this.#slow && !this.#answered && this.#first()) {
+      until = this.#holdUntil ||= performance.now() + HOLD_MS;
+    }
+    if (until > performance.now()) {
+      return this.#later(until - performance.now());
     }
     this.wanted--;
     const began = performance.now();
@@ -149,10 +136,16 @@ export class WorkerStarts {
     this.#answered = true;
     // In a later turn: the reply reaches its caller before a spawn blocks.
     clearTimeout(this.#wait);
-    this.#wait = setTimeout(() => {
+    this.#wait = undefined;
+    this.#later(0);
+  }
+
+  // Kicks again in `ms` milliseconds (once, however often asked).
+  #later(ms: number): void {
+    this.#wait ??= setTimeout(() => {
       this.#wait = undefined;
       this.kick();
-    }, 0);
+    }, ms);
   }
 
   // A ready worker has work: the first chunk is on its way.

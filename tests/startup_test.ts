@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import type { WorkerAdapter, WorkerHandle } from "../mod.ts";
 import { adapter as base } from "./_pools.ts";
-import { poolTasksUrl, sleep } from "./_helpers.ts";
+import { poolTasksUrl, sleep, until } from "./_helpers.ts";
 
 type Tasks = typeof import("./testdata/pool_tasks.ts");
 const module = poolTasksUrl;
@@ -17,19 +17,6 @@ const tasks: Tasks = await import(module);
 const nextTurn: (callback: () => void) => void =
   (globalThis as { setImmediate?: (callback: () => void) => void })
     .setImmediate ?? ((callback) => setTimeout(callback, 0));
-
-/** Resolves once `check()` holds; rejects after `timeout` ms. */
-async function until(
-  what: string,
-  check: () => boolean,
-  timeout = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Never happened: ${what}`);
-    await sleep(5);
-  }
-}
 
 /** `promise`'s value, or `fallback` if it takes longer than `ms`. */
 async function within<T, F>(
