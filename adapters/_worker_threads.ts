@@ -9,15 +9,13 @@ import {
   Worker,
 } from "node:worker_threads";
 import { PORT_KEY } from "../src/_protocol.ts";
-import { sharedMemory } from "../src/_runtime.ts";
+import { runtimeName, sharedMemory } from "../src/_runtime.ts";
 import type {
   SpawnOptions,
   WorkerAdapter,
   WorkerCapabilities,
   WorkerHandle,
 } from "../src/worker_adapter.ts";
-
-const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
 /** What worker threads can do, on every runtime that has them. */
 export const THREAD_CAPABILITIES: WorkerCapabilities = {
@@ -48,7 +46,7 @@ export function workerThreadsAdapter(
       const deliver = (message: unknown): void => {
         for (const listener of onMessage) listener(message);
       };
-      if (isDeno) {
+      if (runtimeName() === "deno") {
         // Deno's `on("message")` walks every message for ports to patch (half
         // the main thread for 100k numbers): the pool's messages carry none.
         port1.addEventListener("message", (event) => deliver(event.data));

@@ -2,6 +2,7 @@
 // clone turns a custom `name` into "Error", drops own properties such as
 // `code`, and (on Bun) drops `cause`. Messages are arrays: cheap to clone.
 import type { TaskRef } from "./_task_ref.ts";
+import { runtimeName } from "./_runtime.ts";
 
 /**
  * The key under which a worker receives the pool's own `MessagePort`: in
@@ -108,6 +109,11 @@ export const RING = 256;
 
 /** How many Int32 cells a worker's shared claim memory has. */
 export const CELLS = 2 * RING + 1;
+
+/** The cell of chunk `seq`'s cursor (CLAIM_ITEMS): its next unclaimed item. */
+export function cursorCell(seq: number): number {
+  return RING + 1 + seq % RING;
+}
 
 export type InitMessage = [
   typeof INIT,
@@ -373,8 +379,7 @@ export function packNumbers(
 export const BARE_MIN = 256;
 
 /** Whether to send large arrays of primitives bare, after a header (Bun). */
-export const SEND_BARE: boolean =
-  typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+export const SEND_BARE: boolean = runtimeName() === "bun";
 
 /**
  * Whether `items` may go bare: large enough, and every element a primitive

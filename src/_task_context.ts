@@ -10,6 +10,8 @@
 // The state lives on `globalThis` under a registered symbol, so two copies of
 // this module (say the package's and a task module's own) share it.
 
+import { runtimeName } from "./_runtime.ts";
+
 /** What a running task can reach: its signal, and where its progress goes. */
 export interface TaskContext {
   /** Aborted when the task's call is aborted or times out, or the pool terminates. */
@@ -26,8 +28,7 @@ interface Storage {
 // Where a snapshot is cheaper to enter than a new run (Node's
 // AsyncContextFrame); on Deno and Bun it is not (measured), so they keep a
 // run per chunk.
-const CHEAP_SNAPSHOTS = (globalThis as { Deno?: unknown }).Deno === undefined &&
-  (globalThis as { Bun?: unknown }).Bun === undefined;
+const CHEAP_SNAPSHOTS = runtimeName() !== "deno" && runtimeName() !== "bun";
 
 /** `AsyncLocalStorage.snapshot()`: runs a function in the context it was taken in. */
 type Snapshot = <T>(fn: () => T) => T;

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { hasNodeBuiltins } from "./_runtime.ts";
+import { hasNodeBuiltins, runtimeName } from "./_runtime.ts";
 import { exiting, serve, type WorkerTransport } from "./_worker_serve.ts";
 import { PORT_KEY } from "./_protocol.ts";
 
@@ -70,10 +70,7 @@ export function portTransport(port: AnyPort): WorkerTransport {
     listen(onMessage, onUnreadable) {
       // Deno's `on("message")` walks every message for ports to patch: the
       // pool's messages carry none, so Deno listens the Web's way.
-      if (
-        typeof port.on === "function" &&
-        (globalThis as { Deno?: unknown }).Deno === undefined
-      ) {
+      if (typeof port.on === "function" && runtimeName() !== "deno") {
         port.on("message", onMessage);
         port.on("messageerror", onUnreadable);
       } else {

@@ -101,7 +101,7 @@ var SharedCursor = class {
 };
 
 // src/_task_context.ts
-var CHEAP_SNAPSHOTS = globalThis.Deno === void 0 && globalThis.Bun === void 0;
+var CHEAP_SNAPSHOTS = runtimeName() !== "deno" && runtimeName() !== "bun";
 var KEY = /* @__PURE__ */ Symbol.for("multipool.taskContext");
 function loadStorage() {
   try {
@@ -192,6 +192,9 @@ var EXIT = 12;
 var SKIPPED = 13;
 var RING = 256;
 var CELLS = 2 * RING + 1;
+function cursorCell(seq) {
+  return RING + 1 + seq % RING;
+}
 var BUILTINS = {
   Error,
   TypeError,
@@ -340,7 +343,7 @@ function packNumbers(items) {
   return packed;
 }
 var BARE_MIN = 256;
-var SEND_BARE = typeof globalThis.Bun !== "undefined";
+var SEND_BARE = runtimeName() === "bun";
 function bareable(items) {
   const n = items.length;
   if (n < BARE_MIN) return false;
@@ -614,7 +617,7 @@ function run(message) {
   const flags = message[6] ?? 0;
   const task = control(seq, flags);
   const items = message[4];
-  const cursor = flags & CLAIM_ITEMS && cells !== void 0 ? new SharedCursor(cells, RING + 1 + seq % RING, items.length) : void 0;
+  const cursor = flags & CLAIM_ITEMS && cells !== void 0 ? new SharedCursor(cells, cursorCell(seq), items.length) : void 0;
   const result = runChunk(entry.fn, items, message[3], task, cursor);
   if (!(result instanceof Promise)) {
     ended(seq);
@@ -690,7 +693,7 @@ function portTransport(port) {
   return {
     post: (message) => port.postMessage(message),
     listen(onMessage2, onUnreadable2) {
-      if (typeof port.on === "function" && globalThis.Deno === void 0) {
+      if (typeof port.on === "function" && runtimeName() !== "deno") {
         port.on("message", onMessage2);
         port.on("messageerror", onUnreadable2);
       } else {

@@ -14,6 +14,7 @@ import {
   bareable,
   CLAIM_ITEMS,
   cloneError,
+  cursorCell,
   DEFINE,
   type DefineMessage,
   EXIT,
@@ -279,7 +280,7 @@ function run(message: RunMessage): void {
   const task = control(seq, flags);
   const items = message[4]!;
   const cursor = flags & CLAIM_ITEMS && cells !== undefined
-    ? new SharedCursor(cells, RING + 1 + seq % RING, items.length)
+    ? new SharedCursor(cells, cursorCell(seq), items.length)
     : undefined;
   // No AsyncLocalStorage run here (a new context frame per chunk, dear on
   // Deno for every await): a worker runs one chunk at a time, and

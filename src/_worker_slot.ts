@@ -9,6 +9,7 @@ import {
   CELLS,
   CLAIM_ITEMS,
   cloneError,
+  cursorCell,
   DEFINE,
   INIT,
   packNumbers,
@@ -209,7 +210,7 @@ export class WorkerSlot {
       chunk.transfer === undefined;
     if (claims) {
       flags |= CLAIM_ITEMS;
-      Atomics.store(this.cells!, RING + 1 + seq % RING, 0);
+      Atomics.store(this.cells!, cursorCell(seq), 0);
     }
     // Numbers go packed (see packNumbers); on Bun other primitives go bare,
     // right after their header (see BARE_MIN).
@@ -382,7 +383,6 @@ export class WorkerSlot {
     let newest = 0;
     let running = false;
     for (const [seq, chunk] of this.inflight) {
-      if (this.#reclaiming.has(seq)) continue;
       if (this.started(seq)) running = true;
       // What it transferred is gone from here: it can run nowhere else.
       else if (chunk.transfer !== undefined && this.#listening) continue;
@@ -440,7 +440,7 @@ export class WorkerSlot {
     for (const seq of this.#claiming) {
       if (!this.started(seq)) continue;
       const left = this.inflight.get(seq)!.items.length -
-        Atomics.load(cells, RING + 1 + seq % RING);
+        Atomics.load(cells, cursorCell(seq));
       if (left > 0) return { seq, left };
     }
     return undefined;
@@ -452,7 +452,7 @@ export class WorkerSlot {
    */
   claimHalf(seq: number): [number, number] | undefined {
     const length = this.inflight.get(seq)?.items.length ?? 0;
-    const at = RING + 1 + seq % RING;
+    const at = cursorCell(seq);
     const left = length - Atomics.load(this.cells!, at);
     if (left <= 0) return undefined;
     const share = Math.ceil(left / 2);
