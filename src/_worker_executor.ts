@@ -98,15 +98,7 @@ export class WorkerExecutor implements Executor<Prepared> {
   #stealing = new Stealing({
     slots: () => this.#stopped || this.#backlog.length > 0 ? [] : this.#slots,
     post: (slot, chunk) => this.#post(slot, chunk),
-    requeue: (chunk, from) => {
-      this.#where.delete(chunk);
-      this.#backlog.push(chunk);
-      const max = this.#config.maxTasksPerChild;
-      if (max !== undefined && !from.dead && from.chunks < max) {
-        from.live = true;
-      }
-      this.#freed(from);
-    },
+    requeue: (chunk, from) => this.#requeue(chunk, from),
   });
 
   constructor(
@@ -205,6 +197,16 @@ export class WorkerExecutor implements Executor<Prepared> {
     if (slot !== undefined) return this.#post(slot, chunk);
     this.#backlog.push(chunk);
     this.#starts.await();
+  }
+
+  // A chunk `from` gave back unstarted (work stealing) runs anywhere, like a
+  // stopped worker's; `from` may take the chunks it no longer counts.
+  #requeue(chunk: Chunk<Prepared>, from: Slot): void {
+    this.#where.delete(chunk);
+    this.#backlog.push(chunk);
+    const max = this.#config.maxTasksPerChild;
+    if (max !== undefined && !from.dead && from.chunks < max) from.live = true;
+    this.#freed(from);
   }
 
   #post(slot: Slot, chunk: Chunk<Prepared>): void {
@@ -311,10 +313,7 @@ export class WorkerExecutor implements Executor<Prepared> {
       }
       case SKIPPED: {
         const chunk = slot.skipped(message[1]);
-        if (chunk === undefined) return;
-        this.#where.delete(chunk);
-        this.#backlog.push(chunk);
-        this.#freed(slot);
+        if (chunk !== undefined) this.#requeue(chunk, slot);
         return;
       }
       case STARTED:
