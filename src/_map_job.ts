@@ -132,13 +132,16 @@ class MapJob implements Job {
     }
     if (isThenable(task) || isThenable(input)) {
       Promise.all([task, input]).then(
-        ([task, input]) => this.#start(task, input as readonly unknown[]),
+        ([task, input]) => {
+          if (this.#settled) return;
+          this.#start(task, this.#split(input as readonly unknown[]));
+        },
         (error) => this.#finish({ error }),
       );
     } else if (!signal?.aborted) {
       // Queued now, to keep the call's place; started a microtask later.
       if (borrowed) this.#startBorrowed(task, input as readonly unknown[]);
-      else this.#start(task, input as readonly unknown[], true);
+      else this.#start(task, this.#split(input as readonly unknown[]), true);
     }
   }
 
@@ -150,55 +153,53 @@ class MapJob implements Job {
     try {
       const n = input.length;
       if (Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32) {
-        const size = this.#call.chunkSize ??
-          defaultChunkSize(n, this.#scheduler.processes);
-        parts = [];
-        for (let start = 0; start < n; start += size) {
-          parts.push(input.slice(start, start + size));
-        }
+        parts = this.#split(input, true);
       }
     } catch {
       parts = undefined;
     }
-    if (parts !== undefined) return this.#start(task, input, true, parts);
+    if (parts !== undefined) return this.#start(task, parts, true);
     const read = mapInput(input as unknown[]);
-    if (Array.isArray(read)) return this.#start(task, read, true);
+    if (Array.isArray(read)) return this.#start(task, this.#split(read), true);
     (read as Promise<never>).then(
       undefined,
       (error) => this.#finish({ error }),
     );
   }
 
+  // The items of the call's chunks: slices of `input`, or `input` itself
+  // when one chunk takes it all and it is the call's own (`copy` false).
+  // Sets the call's length and chunk size.
+  #split(input: readonly unknown[], copy = false): (readonly unknown[])[] {
+    const n = input.length;
+    const size = this.#call.chunkSize ??
+      defaultChunkSize(n, this.#scheduler.processes);
+    this.#length = n;
+    this.#size = size;
+    if (n > 0 && size >= n && !copy) return [input];
+    const parts: (readonly unknown[])[] = [];
+    for (let start = 0; start < n; start += size) {
+      parts.push(input.slice(start, start + size));
+    }
+    return parts;
+  }
+
   #start(
     task: unknown,
-    input: readonly unknown[],
+    parts: readonly (readonly unknown[])[],
     now = false,
-    parts?: readonly (readonly unknown[])[],
   ): void {
     if (this.#settled) return;
     const { star } = this.#call;
-    const n = parts
-      ? parts.reduce((sum, part) => sum + part.length, 0)
-      : input.length;
-    this.#length = n;
-    if (n === 0) {
+    if (parts.length === 0) {
       if (now) queueMicrotask(() => this.#finish());
       else this.#finish();
       return;
     }
-    const size = parts ? parts[0].length : this.#call.chunkSize ??
-      defaultChunkSize(n, this.#scheduler.processes);
-    this.#size = size;
-    for (
-      let start = 0, k = 0;
-      start < n && !this.#settled;
-      start += size, k++
-    ) {
-      const items = parts
-        ? parts[k]
-        : size >= n
-        ? input
-        : input.slice(start, start + size);
+    const size = this.#size;
+    for (let k = 0; k < parts.length && !this.#settled; k++) {
+      const items = parts[k];
+      const start = k * size;
       const chunk = this.#scheduler.submit(
         task,
         items,
