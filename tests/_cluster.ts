@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { sleep, until as waitUntil } from "./_wait.ts";
 
 const runtime = globalThis as unknown as { Deno?: { execPath(): string } };
 
@@ -59,10 +60,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A redis-server started for the suite. */
@@ -208,17 +205,13 @@ export function finished(dir: string, n: number): number {
   return count;
 }
 
-/** Resolves once `condition()` holds; rejects after `timeout` ms. */
-export async function until(
+/** Resolves once `condition()` holds; rejects after `timeout` ms (20 s: agents are processes). */
+export function until(
   what: string,
   condition: () => boolean,
   timeout = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting: ${what}`);
-    await sleep(10);
-  }
+  return waitUntil(what, condition, timeout);
 }
 
 export { sleep };

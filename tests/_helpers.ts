@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AnyPool, type PoolClass, variant } from "./_pools.ts";
+import { sleep, until } from "./_wait.ts";
 import type { GatedItem, ProbeMemory } from "./testdata/tasks.ts";
 
 type TasksModule = typeof import("./testdata/tasks.ts");
@@ -49,23 +50,7 @@ export async function withPool<T>(
   }
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves once `check()` holds; rejects after `timeout` ms. */
-export async function until(
-  what: string,
-  check: () => boolean,
-  timeout = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Never happened: ${what}`);
-    await sleep(5);
-  }
-}
+export { sleep, until };
 
 /** A promise with its resolve and reject functions. */
 export interface Deferred<T> {
